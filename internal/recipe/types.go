@@ -1,0 +1,327 @@
+package recipe
+
+// The recipe model. Every field carries the position it was read from, so that
+// validation, planning and build errors can point at the user's file.
+//
+// Struct tags drive both the strict decoder and the JSON Schema generator, so the
+// two cannot drift:
+//   yaml:"name"          the key in the document
+//   required:"true"      the key must be present
+//   doc:"..."            one line for the schema and the format reference
+//   enum:"a,b"           allowed values of a string
+
+// APIVersion is the only recipe format version this release reads.
+const APIVersion = "macabox/v1"
+
+// Kind names the three document kinds.
+type Kind string
+
+const (
+	KindImage Kind = "Image"
+	KindLayer Kind = "Layer"
+	KindStack Kind = "Stack"
+)
+
+// Pos is a place in a recipe file.
+type Pos struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
+}
+
+// Str is a string scalar with its position.
+type Str struct {
+	Value string
+	Pos   Pos
+}
+
+// Int is an integer scalar with its position.
+type Int struct {
+	Value int
+	Pos   Pos
+}
+
+// Bool is a boolean scalar with its position.
+type Bool struct {
+	Value bool
+	Pos   Pos
+}
+
+// Duration is a Go duration string ("90s", "15m") with its position.
+type Duration struct {
+	Value string
+	Pos   Pos
+}
+
+// KV is one entry of an ordered string map.
+type KV struct {
+	Key   Str
+	Value Str
+}
+
+// Map is a string-to-string mapping that keeps the order it was written in,
+// because env blocks may refer to earlier entries.
+type Map []KV
+
+// Get returns the entry for key, if present.
+func (m Map) Get(key string) (KV, bool) {
+	for _, kv := range m {
+		if kv.Key.Value == key {
+			return kv, true
+		}
+	}
+	return KV{}, false
+}
+
+// Header is what every document starts with.
+type Header struct {
+	APIVersion  Str    `yaml:"apiVersion" required:"true" doc:"recipe format version; must be macabox/v1"`
+	Kind        Str    `yaml:"kind" required:"true" enum:"Image,Layer,Stack" doc:"document kind"`
+	Name        Str    `yaml:"name" required:"true" doc:"unique name across images/ and recipes/ (lowercase letters, digits, '.', '-')"`
+	Description Str    `yaml:"description" doc:"one paragraph shown in docs, bundles and list output"`
+	About       *About `yaml:"about" doc:"what the recipe is for; fills a bundle's ISSUE.md and README"`
+}
+
+// About describes the upstream work a recipe serves. A bundle's ISSUE.md follows
+// the contest's six-section template and is filled from here.
+type About struct {
+	Title      Str    `yaml:"title" doc:"task name (赛题名称)"`
+	Background Str    `yaml:"background" doc:"where the task comes from and its technical context (背景介绍)"`
+	Expected   Str    `yaml:"expected" doc:"what will be achieved and how it is verified (预期结果)"`
+	Route      Str    `yaml:"route" doc:"frameworks, dependencies and environment to use (技术路线建议)"`
+	Assignee   Str    `yaml:"assignee" doc:"recommended assignee, or 'open' to invite others (推荐执行者)"`
+	Upstream   Str    `yaml:"upstream" doc:"the upstream repository the work goes to"`
+	Links      []Link `yaml:"links" doc:"reference documents and repositories (参考链接)"`
+}
+
+// Link is a titled URL.
+type Link struct {
+	Title Str `yaml:"title" required:"true" doc:"what the link points at"`
+	URL   Str `yaml:"url" required:"true" doc:"absolute http(s) URL"`
+}
+
+// Document is one parsed YAML document: exactly one of Image, Layer, Stack is set.
+type Document struct {
+	File  string
+	Pos   Pos
+	Image *Image
+	Layer *Layer
+	Stack *Stack
+}
+
+// Header returns the common header of whichever kind the document holds.
+func (d *Document) Header() *Header {
+	switch {
+	case d.Image != nil:
+		return &d.Image.Header
+	case d.Layer != nil:
+		return &d.Layer.Header
+	case d.Stack != nil:
+		return &d.Stack.Header
+	}
+	return nil
+}
+
+// Image is a base: where MACA comes from.
+type Image struct {
+	Header    `yaml:",inline"`
+	From      Str        `yaml:"from" required:"true" doc:"base image reference (registry/repo:tag[@sha256:...]) or 'scratch'"`
+	Platform  Str        `yaml:"platform" doc:"target platform, default linux/amd64"`
+	Simulated Bool       `yaml:"simulated" doc:"true for a stand-in of MACA used to exercise the pipeline; every output says so"`
+	MACA      *MACAInfo  `yaml:"maca" doc:"the MACA SDK in this image"`
+	Python    *Python    `yaml:"python" doc:"the Python interpreter pip steps use"`
+	Torch     Str        `yaml:"torch" doc:"vendor torch version in the image, e.g. 2.6.0+metax3.0.0.5"`
+	OS        Str        `yaml:"os" doc:"operating system, e.g. ubuntu22.04"`
+	Labels    Map        `yaml:"labels" doc:"OCI labels added to the image"`
+	Args      Map        `yaml:"args" doc:"build arguments with defaults, usable as ${NAME}; overridable with --set"`
+	Env       Map        `yaml:"env" doc:"environment of the image, in order; values may refer to ${ARG} or earlier variables"`
+	Stages    []Stage    `yaml:"stages" doc:"helper build stages whose results steps copy from (multi-stage builds)"`
+	Steps     []Step     `yaml:"steps" doc:"ordered build steps"`
+	Smoke     []Test     `yaml:"smoke" doc:"smoke tests run inside a container of the image"`
+	Run       *RunConfig `yaml:"runtime" doc:"how containers of this image are started"`
+}
+
+// MACAInfo describes the MACA SDK an image carries.
+type MACAInfo struct {
+	Version Str `yaml:"version" required:"true" doc:"MACA version, 4-part, e.g. 3.0.0.5 (a -suffix such as -c600u is allowed)"`
+	Path    Str `yaml:"path" doc:"install prefix, default /opt/maca"`
+}
+
+// Python names an interpreter.
+type Python struct {
+	Path    Str `yaml:"path" required:"true" doc:"absolute path of the interpreter"`
+	Version Str `yaml:"version" doc:"X.Y or X.Y.Z"`
+}
+
+// RunConfig holds container runtime wishes of a recipe.
+type RunConfig struct {
+	Privileged Bool `yaml:"privileged" doc:"the image needs --privileged; honoured only with --allow privileged"`
+	ShmSize    Str  `yaml:"shmSize" doc:"shared memory size, e.g. 8g"`
+}
+
+// Layer is one application, installable on a base.
+type Layer struct {
+	Header   `yaml:",inline"`
+	Requires *Requires  `yaml:"requires" doc:"constraints on the base image"`
+	Args     Map        `yaml:"args" doc:"build arguments with defaults, usable as ${NAME}; overridable with --set"`
+	Env      Map        `yaml:"env" doc:"environment set before the steps, in order"`
+	Stages   []Stage    `yaml:"stages" doc:"helper build stages whose results steps copy from"`
+	Steps    []Step     `yaml:"steps" required:"true" doc:"ordered build steps"`
+	Smoke    []Test     `yaml:"smoke" doc:"smoke tests, run after the base's"`
+	Run      *RunConfig `yaml:"runtime" doc:"how containers with this layer are started"`
+}
+
+// Requires constrains the base a layer goes on. Values are comparisons such as
+// ">=3.0", "<2", "==3.0.0.5", joined by commas.
+type Requires struct {
+	MACA   Str `yaml:"maca" doc:"MACA version constraint, e.g. \">=3.0, <3.1\""`
+	Python Str `yaml:"python" doc:"Python version constraint"`
+	Torch  Str `yaml:"torch" doc:"torch version constraint"`
+	OS     Str `yaml:"os" doc:"regular expression the base's os must match"`
+}
+
+// Stack is what gets built: a base plus ordered layers.
+type Stack struct {
+	Header `yaml:",inline"`
+	Base   Str    `yaml:"base" required:"true" doc:"name of an Image"`
+	Layers []Str  `yaml:"layers" doc:"names of Layers, applied in order"`
+	Args   Map    `yaml:"args" doc:"overrides for arguments of the base and layers"`
+	Tags   []Str  `yaml:"tags" doc:"image references to tag the result with"`
+	Smoke  []Test `yaml:"smoke" doc:"smoke tests of the whole stack, run last"`
+}
+
+// Stage is a named helper build stage (a Dockerfile stage of its own).
+type Stage struct {
+	Name  Str    `yaml:"name" required:"true" doc:"stage name, unique within the recipe"`
+	From  Str    `yaml:"from" required:"true" doc:"'base' (the image being built, as it stands before this recipe), an earlier stage of this recipe, or an image reference"`
+	Steps []Step `yaml:"steps" required:"true" doc:"steps of this stage"`
+}
+
+// Step is one build step. Exactly one of the kind fields is set.
+type Step struct {
+	Pos Pos `yaml:"-"`
+
+	Run      *RunStep      `yaml:"run" oneof:"kind" doc:"a shell command or script (run with /bin/sh -e)"`
+	Apt      *AptStep      `yaml:"apt" oneof:"kind" doc:"Debian/Ubuntu packages"`
+	Dnf      *DnfStep      `yaml:"dnf" oneof:"kind" doc:"RPM packages with dnf (or yum where dnf is absent)"`
+	Pip      *PipStep      `yaml:"pip" oneof:"kind" doc:"Python packages"`
+	Git      *GitStep      `yaml:"git" oneof:"kind" doc:"a git checkout"`
+	Copy     *CopyStep     `yaml:"copy" oneof:"kind" doc:"files from beside the recipe, or from a stage"`
+	Download *DownloadStep `yaml:"download" oneof:"kind" doc:"a file fetched by URL and checked by sha256"`
+	Env      Map           `yaml:"env" oneof:"kind" doc:"environment variables set from here on"`
+	Workdir  *Str          `yaml:"workdir" oneof:"kind" doc:"working directory from here on"`
+	User     *Str          `yaml:"user" oneof:"kind" doc:"user from here on"`
+
+	// Source cites the upstream document this step comes from.
+	Source Str `yaml:"source" doc:"the upstream document (and commit) this step follows"`
+}
+
+// RunStep is a shell command. Written as a plain string or as a mapping.
+type RunStep struct {
+	Script  Str   `yaml:"script" required:"true" scalar:"true" doc:"shell script; build args are in its environment"`
+	Secrets []Str `yaml:"secrets" doc:"build secret ids mounted at /run/secrets/<id> for this step only"`
+	Cache   []Str `yaml:"cache" doc:"directories kept between builds as cache mounts (never in the image)"`
+	Network Str   `yaml:"network" enum:"default,none,host" doc:"network for this step"`
+}
+
+// AptStep installs Debian packages. Written as a list or as a mapping.
+type AptStep struct {
+	Packages     []Str `yaml:"packages" required:"true" scalar:"true" doc:"package names, optionally =version"`
+	NoRecommends Bool  `yaml:"noRecommends" doc:"pass --no-install-recommends (default true)"`
+}
+
+// DnfStep installs RPM packages.
+type DnfStep struct {
+	Packages []Str  `yaml:"packages" required:"true" scalar:"true" doc:"package names, optionally -version"`
+	Repos    []Repo `yaml:"repos" doc:"extra repositories to add before installing"`
+}
+
+// Repo is an extra RPM repository.
+type Repo struct {
+	Name    Str `yaml:"name" required:"true" doc:"repository id"`
+	BaseURL Str `yaml:"baseurl" required:"true" doc:"repository base URL"`
+	GPGKey  Str `yaml:"gpgkey" doc:"URL of the signing key; without it gpgcheck is off"`
+}
+
+// PipStep installs Python packages.
+type PipStep struct {
+	Packages     []Str `yaml:"packages" required:"true" scalar:"true" doc:"requirement specifiers, e.g. mineru[core]==2.5.4, or paths of copied wheels"`
+	Python       Str   `yaml:"python" doc:"interpreter, default the base image's python.path"`
+	Index        Str   `yaml:"index" doc:"index URL (--index-url)"`
+	ExtraIndex   []Str `yaml:"extraIndex" doc:"extra index URLs (--extra-index-url)"`
+	TrustedHosts []Str `yaml:"trustedHosts" doc:"hosts trusted without TLS (--trusted-host)"`
+	Keep         []Str `yaml:"keep" doc:"installed distributions pip must not replace (pinned through a constraints file), e.g. torch"`
+	NoDeps       Bool  `yaml:"noDeps" doc:"install without dependencies (--no-deps)"`
+	Secrets      []Str `yaml:"secrets" doc:"build secret ids available to pip (e.g. a netrc)"`
+}
+
+// GitStep checks out a repository.
+type GitStep struct {
+	URL        Str  `yaml:"url" required:"true" doc:"repository URL"`
+	Ref        Str  `yaml:"ref" doc:"branch or tag"`
+	Commit     Str  `yaml:"commit" doc:"full 40-hex commit; required for reproducible builds"`
+	Dest       Str  `yaml:"dest" required:"true" doc:"absolute checkout directory"`
+	Submodules Bool `yaml:"submodules" doc:"check out submodules recursively"`
+	KeepGitDir Bool `yaml:"keepGitDir" doc:"keep the .git directory (default false)"`
+}
+
+// CopyStep copies files from beside the recipe, or from a stage.
+type CopyStep struct {
+	Src   []Str `yaml:"src" required:"true" doc:"paths relative to the recipe's folder (or absolute paths in a stage with 'stage')"`
+	Dest  Str   `yaml:"dest" required:"true" doc:"absolute destination path (a directory when it ends in /)"`
+	Stage Str   `yaml:"stage" doc:"copy from this stage of the same recipe instead of the recipe folder"`
+	Mode  Str   `yaml:"mode" doc:"octal file mode, e.g. 0755"`
+	Owner Str   `yaml:"owner" doc:"user:group of the copied files"`
+}
+
+// DownloadStep fetches a URL and checks its digest.
+type DownloadStep struct {
+	URL    Str `yaml:"url" required:"true" doc:"http(s) URL"`
+	SHA256 Str `yaml:"sha256" required:"true" doc:"expected sha256 of the content, 64 hex digits"`
+	Dest   Str `yaml:"dest" required:"true" doc:"absolute destination file path"`
+	Mode   Str `yaml:"mode" doc:"octal file mode, e.g. 0755"`
+}
+
+// Test is one smoke test. Exactly one of Run, File, Variable or Service is set.
+type Test struct {
+	Pos  Pos `yaml:"-"`
+	Name Str `yaml:"name" required:"true" doc:"unique within the target"`
+
+	Run      Str      `yaml:"run" oneof:"test" doc:"a shell command run in the container"`
+	File     Str      `yaml:"file" oneof:"test" doc:"an absolute path to check"`
+	Variable Str      `yaml:"variable" oneof:"test" doc:"an environment variable of the image to check"`
+	Service  *Service `yaml:"service" oneof:"test" doc:"a background process to start, wait for, and probe with run"`
+
+	Probe   Str      `yaml:"probe" doc:"for a service: the command that checks it once it is ready"`
+	Expect  *Expect  `yaml:"expect" doc:"what must hold; default: exit code 0, or the file or variable exists"`
+	Needs   []Str    `yaml:"needs" enum:"device" doc:"what the test needs; 'device' tests are skipped without a MACA device"`
+	Timeout Duration `yaml:"timeout" doc:"limit for this test, default 2m"`
+	Env     Map      `yaml:"env" doc:"extra environment for this test"`
+}
+
+// Service is a background process a test waits for.
+type Service struct {
+	Run     Str      `yaml:"run" required:"true" doc:"the command that starts the service"`
+	Ready   *Ready   `yaml:"ready" required:"true" doc:"how to tell the service is ready"`
+	Timeout Duration `yaml:"timeout" doc:"how long to wait for readiness, default 1m"`
+}
+
+// Ready is a readiness probe: a TCP port or an HTTP URL inside the container.
+type Ready struct {
+	TCP  Int `yaml:"tcp" doc:"port that accepts connections when ready"`
+	HTTP Str `yaml:"http" doc:"URL that answers 2xx when ready, e.g. http://127.0.0.1:8000/health"`
+}
+
+// Expect holds the assertions of a test.
+type Expect struct {
+	Exit      *Int  `yaml:"exit" doc:"expected exit code, default 0"`
+	Stdout    Str   `yaml:"stdout" doc:"regular expression stdout must match"`
+	Stderr    Str   `yaml:"stderr" doc:"regular expression stderr must match"`
+	NotStdout Str   `yaml:"notStdout" doc:"regular expression stdout must not match"`
+	NotStderr Str   `yaml:"notStderr" doc:"regular expression stderr must not match"`
+	Files     []Str `yaml:"files" doc:"absolute paths that must exist (non-empty) after the command"`
+	Exists    *Bool `yaml:"exists" doc:"for file and variable tests: whether it must exist"`
+	Mode      Str   `yaml:"mode" doc:"for file tests: octal permission bits, e.g. 0755"`
+	Content   Str   `yaml:"content" doc:"for file tests: regular expression the content must match"`
+	Value     Str   `yaml:"value" doc:"for variable tests: regular expression the value must match"`
+}
