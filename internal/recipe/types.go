@@ -8,7 +8,10 @@ package recipe
 //   yaml:"name"          the key in the document
 //   required:"true"      the key must be present
 //   doc:"..."            one line for the schema and the format reference
-//   enum:"a,b"           allowed values of a string
+//   enum:"a,b"           allowed values of a string (or of each string of a list)
+//   oneof:"group"        exactly one field of the group must be present (step kinds, test kinds)
+//   scalar:"true"        the field receiving a shorthand: `run: "cmd"` fills RunStep.Script,
+//                        `apt: [a, b]` fills AptStep.Packages
 
 // APIVersion is the only recipe format version this release reads.
 const APIVersion = "macabox/v1"

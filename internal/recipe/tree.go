@@ -1,0 +1,150 @@
+package recipe
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Set is every recipe document of a project, or of the files named on a
+// command line.
+type Set struct {
+	// Root is the project folder for LoadTree; empty for LoadPaths.
+	Root string
+	// Docs holds the documents in file order, files sorted by path.
+	Docs []*Document
+}
+
+// LoadTree loads every *.yaml and *.yml file under root/images and
+// root/recipes, recursively, in sorted order. A missing folder is skipped. The
+// error is Errors when recipes have problems (the Set then holds what could be
+// read), or another error when the tree cannot be read at all.
+func LoadTree(root string) (*Set, error) {
+	var dirs []string
+	for _, d := range []string{"images", "recipes"} {
+		dir := filepath.Join(root, d)
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		dirs = append(dirs, dir)
+	}
+	if len(dirs) == 0 {
+		return nil, fmt.Errorf("no images/ or recipes/ folder in %q", root)
+	}
+	s, err := LoadPaths(dirs...)
+	if s != nil {
+		s.Root = root
+	}
+	return s, err
+}
+
+// LoadPaths loads the named files, and every *.yaml and *.yml file under the
+// named folders, recursively. A file named explicitly is loaded whatever its
+// extension. Errors are reported as by LoadTree.
+func LoadPaths(paths ...string) (*Set, error) {
+	files, err := recipeFiles(paths)
+	if err != nil {
+		return nil, err
+	}
+	s := &Set{}
+	var errs Errors
+	for _, f := range files {
+		docs, err := LoadFile(f)
+		s.Docs = append(s.Docs, docs...)
+		var recipeErrs Errors
+		switch {
+		case err == nil:
+		case errors.As(err, &recipeErrs):
+			errs = append(errs, recipeErrs...)
+		default:
+			return nil, err
+		}
+	}
+	return s, errs.Err()
+}
+
+// recipeFiles expands folders into their recipe files, sorted and without
+// repeats.
+func recipeFiles(paths []string) ([]string, error) {
+	var files []string
+	seen := map[string]bool{}
+	addFile := func(p string) {
+		p = filepath.Clean(p)
+		if !seen[p] {
+			seen[p] = true
+			files = append(files, p)
+		}
+	}
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			addFile(p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if e.IsDir() && path != p && strings.HasPrefix(e.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if !e.IsDir() && isRecipeName(e.Name()) {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("listing recipes in %q: %w", p, err)
+		}
+		slices.Sort(found)
+		for _, f := range found {
+			addFile(f)
+		}
+	}
+	return files, nil
+}
+
+func isRecipeName(name string) bool {
+	ext := filepath.Ext(name)
+	return (ext == ".yaml" || ext == ".yml") && !strings.HasPrefix(name, ".")
+}
+
+// Lookup finds a document by name. When several share the name (which
+// Validate reports), the first in file order wins.
+func (s *Set) Lookup(name string) (*Document, bool) {
+	for _, d := range s.Docs {
+		if d.Name() == name {
+			return d, true
+		}
+	}
+	return nil, false
+}
+
+// Images returns the Image documents, sorted by name.
+func (s *Set) Images() []*Document { return s.ofKind(KindImage) }
+
+// Layers returns the Layer documents, sorted by name.
+func (s *Set) Layers() []*Document { return s.ofKind(KindLayer) }
+
+// Stacks returns the Stack documents, sorted by name.
+func (s *Set) Stacks() []*Document { return s.ofKind(KindStack) }
+
+func (s *Set) ofKind(k Kind) []*Document {
+	var out []*Document
+	for _, d := range s.Docs {
+		if d.Kind() == k {
+			out = append(out, d)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *Document) int { return cmp.Compare(a.Name(), b.Name()) })
+	return out
+}
