@@ -1,0 +1,86 @@
+package device
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// UlimitRefusedError explains that the container runtime could not apply
+// one of the Spec's ulimits.
+type UlimitRefusedError struct {
+	Name  string // memlock, stack, ...
+	Value int64  // the hard limit asked for; 0 when the Spec did not set it
+	Err   error  // the runtime's error
+}
+
+func (e *UlimitRefusedError) Error() string {
+	what := e.Name
+	if e.Value != 0 {
+		what += "=" + FormatSize(e.Value)
+	}
+	var fix string
+	switch e.Name {
+	case "memlock":
+		fix = fmt.Sprintf("lower it with --memlock %s or less (%s is the kernel's default)",
+			FormatSize(DefaultMemlock), FormatSize(DefaultMemlock))
+	case "stack":
+		fix = "lower it with --stack"
+	default:
+		fix = "lower that ulimit"
+	}
+	return fmt.Sprintf("the host refused %s; %s: a container runtime without CAP_SYS_RESOURCE cannot raise a ulimit above its own hard limit: %v",
+		what, fix, e.Err)
+}
+
+func (e *UlimitRefusedError) Unwrap() error { return e.Err }
+
+var (
+	// runc: "error setting rlimit type 8: operation not permitted".
+	runcRlimit = regexp.MustCompile(`(?i)rlimit type (\d+): operation not permitted`)
+	// crun: "setrlimit `RLIMIT_MEMLOCK`: Operation not permitted".
+	crunRlimit = regexp.MustCompile("(?i)setrlimit\\W+RLIMIT_([A-Z]+)\\W+operation not permitted")
+)
+
+// rlimitNames are the resource numbers of the generic Linux ABI (x86,
+// arm, riscv); mips, sparc and alpha number some differently.
+var rlimitNames = map[int]string{
+	0: "cpu", 1: "fsize", 2: "data", 3: "stack", 4: "core", 5: "rss",
+	6: "nproc", 7: "nofile", 8: "memlock", 9: "as", 10: "locks",
+	11: "sigpending", 12: "msgqueue", 13: "nice", 14: "rtprio", 15: "rttime",
+}
+
+// ExplainRunError returns err as an *UlimitRefusedError when it is the
+// runtime refusing one of the Spec's ulimits (Docker passes runc's or
+// crun's message through), and err unchanged otherwise.
+func ExplainRunError(err error, s Spec) error {
+	if err == nil {
+		return nil
+	}
+	name := refusedLimit(err.Error())
+	if name == "" {
+		return err
+	}
+	refused := &UlimitRefusedError{Name: name, Err: err}
+	for _, u := range s.Ulimits {
+		if u.Name == name {
+			refused.Value = u.Hard
+		}
+	}
+	return refused
+}
+
+func refusedLimit(msg string) string {
+	if m := runcRlimit.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		if name, ok := rlimitNames[n]; ok {
+			return name
+		}
+		return "rlimit " + m[1]
+	}
+	if m := crunRlimit.FindStringSubmatch(msg); m != nil {
+		return strings.ToLower(m[1])
+	}
+	return ""
+}
