@@ -36,19 +36,19 @@ type Report struct {
 
 // Facts are the host properties worth recording next to a test run.
 type Facts struct {
-	Docker          string   `json:"docker,omitempty"`
-	BuildKit        string   `json:"buildkit,omitempty"`
-	Reproducible    bool     `json:"reproducible"`
-	MACANodes       []string `json:"macaNodes,omitempty"`
-	GPUs            []GPU    `json:"gpus,omitempty"`
-	DeviceGroups    []int    `json:"deviceGroups,omitempty"`
-	MXSMI           string   `json:"mxSmi,omitempty"`
-	KernelDriver    string   `json:"kernelDriver,omitempty"`
-	HostMACA        string   `json:"hostMaca,omitempty"`
-	MemlockHard     string   `json:"memlockHard,omitempty"`
-	CgroupVersion   int      `json:"cgroupVersion,omitempty"`
-	FreeDiskBytes   uint64   `json:"freeDiskBytes,omitempty"`
-	FreeDiskPath    string   `json:"freeDiskPath,omitempty"`
+	Docker        string   `json:"docker,omitempty"`
+	BuildKit      string   `json:"buildkit,omitempty"`
+	Reproducible  bool     `json:"reproducible"`
+	MACANodes     []string `json:"macaNodes,omitempty"`
+	GPUs          []GPU    `json:"gpus,omitempty"`
+	DeviceGroups  []int    `json:"deviceGroups,omitempty"`
+	MXSMI         string   `json:"mxSmi,omitempty"`
+	KernelDriver  string   `json:"kernelDriver,omitempty"`
+	HostMACA      string   `json:"hostMaca,omitempty"`
+	MemlockHard   string   `json:"memlockHard,omitempty"`
+	CgroupVersion int      `json:"cgroupVersion,omitempty"`
+	FreeDiskBytes uint64   `json:"freeDiskBytes,omitempty"`
+	FreeDiskPath  string   `json:"freeDiskPath,omitempty"`
 }
 
 // GPU is one MetaX GPU as the host shows it.

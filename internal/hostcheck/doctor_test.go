@@ -80,7 +80,9 @@ func TestRunReportsEveryProblem(t *testing.T) {
 	r := Run(context.Background(), Options{
 		Roots: device.Roots{Dev: empty, Sys: empty},
 		Probes: Probes{
-			Docker:  func(context.Context) (string, error) { return "", errors.New("dial unix /var/run/docker.sock: connect: no such file") },
+			Docker: func(context.Context) (string, error) {
+				return "", errors.New("dial unix /var/run/docker.sock: connect: no such file")
+			},
 			Builder: func(context.Context) (string, bool, error) { return "0.8", false, nil },
 		},
 		RunSMI:   fakeSMI("", notFoundError{errors.New("not found")}),
