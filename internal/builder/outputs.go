@@ -1,0 +1,256 @@
+package builder
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/distribution/reference"
+	bkclient "github.com/moby/buildkit/client"
+)
+
+// OutputType names where an image goes.
+type OutputType string
+
+const (
+	// OutputLoad loads the image into Docker: a docker-archive streamed into
+	// the Engine's image load, or the moby exporter on the docker builder.
+	OutputLoad OutputType = "load"
+	// OutputOCI writes an OCI layout: a directory, or a tarball file.
+	OutputOCI OutputType = "oci"
+	// OutputDocker writes a docker-archive tarball file (docker load < FILE).
+	OutputDocker OutputType = "docker"
+	// OutputPush pushes Request.Tags to their registries.
+	OutputPush OutputType = "push"
+)
+
+// Output is one destination of a build.
+type Output struct {
+	Type OutputType
+	// Dest is the directory or file for oci and docker outputs. For oci, a
+	// path ending in ".tar" or an existing regular file means a tarball.
+	Dest string
+}
+
+// ParseOutput reads the --output syntax: "type=oci,dest=DIR|FILE",
+// "type=docker,dest=FILE", "type=registry" (push) or "type=docker" without
+// dest (load).
+func ParseOutput(s string) (Output, error) {
+	kv, err := parseCSV(s)
+	if err != nil {
+		return Output{}, fmt.Errorf("output %q: %w", s, err)
+	}
+	o := Output{Dest: kv["dest"]}
+	switch t := kv["type"]; t {
+	case "oci":
+		o.Type = OutputOCI
+	case "docker":
+		o.Type = OutputDocker
+		if o.Dest == "" {
+			o.Type = OutputLoad
+		}
+	case "registry", "image", "push":
+		o.Type = OutputPush
+	case "load":
+		o.Type = OutputLoad
+	case "":
+		return Output{}, fmt.Errorf("output %q: missing type= (oci, docker, registry)", s)
+	default:
+		return Output{}, fmt.Errorf("output %q: unknown type %q: use oci, docker or registry", s, t)
+	}
+	if (o.Type == OutputOCI || o.Type == OutputDocker) && o.Dest == "" {
+		return Output{}, fmt.Errorf("output %q: type=%s needs dest=PATH", s, o.Type)
+	}
+	return o, nil
+}
+
+// parseCSV reads "k=v,k=v" as buildx does for --output and --cache-*.
+func parseCSV(s string) (map[string]string, error) {
+	kv := map[string]string{}
+	for _, field := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(field), "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("field %q is not key=value", field)
+		}
+		kv[strings.ToLower(k)] = v
+	}
+	return kv, nil
+}
+
+// CacheSpec is a cache import or export: type local (src=DIR / dest=DIR) or
+// registry (ref=REF), with BuildKit's attributes passed through.
+type CacheSpec struct {
+	Type  string
+	Attrs map[string]string
+}
+
+// ParseCache reads the --cache-from/--cache-to syntax ("type=local,dest=DIR").
+func ParseCache(s string) (CacheSpec, error) {
+	kv, err := parseCSV(s)
+	if err != nil {
+		return CacheSpec{}, fmt.Errorf("cache %q: %w", s, err)
+	}
+	t := kv["type"]
+	delete(kv, "type")
+	switch t {
+	case "local", "registry", "inline":
+	case "":
+		return CacheSpec{}, fmt.Errorf("cache %q: missing type= (local or registry)", s)
+	default:
+		return CacheSpec{}, fmt.Errorf("cache %q: unknown type %q: use local or registry", s, t)
+	}
+	return CacheSpec{Type: t, Attrs: kv}, nil
+}
+
+// exporterFor is the BuildKit exporter that implements an output type.
+func exporterFor(t OutputType, c Capabilities) string {
+	switch t {
+	case OutputLoad:
+		if c.Docker != "" {
+			return "moby"
+		}
+		return bkclient.ExporterDocker
+	case OutputOCI:
+		return bkclient.ExporterOCI
+	case OutputDocker:
+		return bkclient.ExporterDocker
+	case OutputPush:
+		return bkclient.ExporterImage
+	}
+	return ""
+}
+
+// imageAttrs are the exporter attributes every image output shares, so that
+// load, oci, docker and push of one build report one manifest digest: OCI
+// media types everywhere (the docker exporter defaults to Docker's, which
+// would change the manifest bytes) and, when reproducible, the epoch.
+func imageAttrs(epoch *int64, tags []string, embedded bool) map[string]string {
+	attrs := map[string]string{}
+	if !embedded {
+		attrs["oci-mediatypes"] = "true"
+	}
+	if epoch != nil {
+		attrs["source-date-epoch"] = strconv.FormatInt(*epoch, 10)
+		attrs["rewrite-timestamp"] = "true"
+	}
+	if len(tags) > 0 {
+		attrs["name"] = strings.Join(tags, ",")
+	}
+	return attrs
+}
+
+// exports turns outputs into BuildKit export entries. Loads into Docker
+// return their writer so the build can wait for Docker's answer.
+func (b *Builder) exports(ctx context.Context, req Request, progress *Progress) ([]bkclient.ExportEntry, []*loadWriter, error) {
+	var entries []bkclient.ExportEntry
+	var loads []*loadWriter
+	embedded := b.caps.Docker != ""
+	for _, o := range req.Outputs {
+		attrs := imageAttrs(req.Epoch, req.Tags, embedded)
+		e := bkclient.ExportEntry{Type: exporterFor(o.Type, b.caps), Attrs: attrs}
+		switch {
+		case o.Type == OutputLoad && embedded:
+			// moby writes straight into Docker's store.
+		case o.Type == OutputLoad:
+			lw, err := b.docker.startLoad(ctx)
+			if err != nil {
+				return nil, nil, err
+			}
+			loads = append(loads, lw)
+			e.Output = func(map[string]string) (io.WriteCloser, error) {
+				return &stepCloser{WriteCloser: lw, step: progress.Start("load into docker")}, nil
+			}
+		case o.Type == OutputOCI && !isTarball(o.Dest):
+			attrs["tar"] = "false"
+			dir, err := filepath.Abs(o.Dest)
+			if err != nil {
+				return nil, nil, err
+			}
+			e.OutputDir = dir
+		case o.Type == OutputOCI || o.Type == OutputDocker:
+			e.Output = fileOutput(o.Dest)
+		case o.Type == OutputPush:
+			if len(req.Tags) == 0 {
+				return nil, nil, fmt.Errorf("push needs at least one tag (--tag REGISTRY/NAME:TAG)")
+			}
+			attrs["push"] = "true"
+			if allLoopback(req.Tags) {
+				attrs["registry.insecure"] = "true"
+			}
+		}
+		entries = append(entries, e)
+	}
+	return entries, loads, nil
+}
+
+func isTarball(dest string) bool {
+	if strings.HasSuffix(dest, ".tar") {
+		return true
+	}
+	fi, err := os.Stat(dest)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+func fileOutput(dest string) func(map[string]string) (io.WriteCloser, error) {
+	return func(map[string]string) (io.WriteCloser, error) {
+		if dir := filepath.Dir(dest); dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, err
+			}
+		}
+		return os.Create(dest)
+	}
+}
+
+// allLoopback reports whether every tag names a registry on this host's
+// loopback. Only those are pushed to over plain HTTP: the traffic never
+// leaves the machine, and a test or offline registry rarely has TLS.
+func allLoopback(tags []string) bool {
+	for _, t := range tags {
+		if !isLoopbackRef(t) {
+			return false
+		}
+	}
+	return len(tags) > 0
+}
+
+func isLoopbackRef(ref string) bool {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return false
+	}
+	host := reference.Domain(named)
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// cacheEntries converts specs, defaulting exports to mode=max so that a cold
+// builder can reuse every step, not only the final image's layers.
+func cacheEntries(specs []CacheSpec, export bool) []bkclient.CacheOptionsEntry {
+	var out []bkclient.CacheOptionsEntry
+	for _, s := range specs {
+		attrs := map[string]string{}
+		for k, v := range s.Attrs {
+			attrs[k] = v
+		}
+		if export && s.Type != "inline" && attrs["mode"] == "" {
+			attrs["mode"] = "max"
+		}
+		if s.Type == "registry" && attrs["ref"] != "" && isLoopbackRef(attrs["ref"]) && attrs["registry.insecure"] == "" {
+			attrs["registry.insecure"] = "true"
+		}
+		out = append(out, bkclient.CacheOptionsEntry{Type: s.Type, Attrs: attrs})
+	}
+	return out
+}
