@@ -19,6 +19,10 @@ type decoder struct {
 	errs  *errorList
 }
 
+// full reports whether the file has as many problems as are worth reporting;
+// decoding stops there, so a file of garbage costs little.
+func (d *decoder) full() bool { return len(d.errs.errs) >= maxErrorsPerFile }
+
 func (d *decoder) pos(n *yaml.Node) Pos {
 	return Pos{File: d.file, Line: n.Line, Col: n.Column}
 }
@@ -34,13 +38,13 @@ type target struct {
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, t target) bool {
 	switch v.Type() {
 	case strType:
-		s, ok := d.str(n, t)
+		s, ok := d.str(n, t, "a string")
 		if ok {
 			v.Set(reflect.ValueOf(s))
 		}
 		return ok
 	case durationType:
-		s, ok := d.str(n, t)
+		s, ok := d.str(n, t, "a duration such as 90s or 15m")
 		if ok {
 			v.Set(reflect.ValueOf(Duration(s)))
 		}
@@ -68,9 +72,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, t target) bool {
 	panic(fmt.Sprintf("recipe: no decoder for %s", v.Type()))
 }
 
-func (d *decoder) str(n *yaml.Node, t target) (Str, bool) {
+func (d *decoder) str(n *yaml.Node, t target, want string) (Str, bool) {
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
-		d.mismatch(n, t, "a string")
+		d.mismatch(n, t, want)
 		return Str{}, false
 	}
 	s := Str{Value: n.Value, Pos: d.pos(n)}
@@ -164,6 +168,9 @@ func (d *decoder) sequence(n *yaml.Node, v reflect.Value, t target) bool {
 	s := reflect.MakeSlice(v.Type(), 0, len(n.Content))
 	ok := true
 	for _, item := range n.Content {
+		if d.full() {
+			return false
+		}
 		e := reflect.New(v.Type().Elem()).Elem()
 		if d.decode(item, e, t) {
 			s = reflect.Append(s, e)
@@ -189,6 +196,9 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, t target) bool {
 	present := map[string]*yaml.Node{}
 	ok, unknown := true, false
 	for i := 0; i+1 < len(n.Content); i += 2 {
+		if d.full() {
+			return false
+		}
 		k, val := n.Content[i], n.Content[i+1]
 		key, kok := d.key(k, seen, t.key)
 		if !kok {
@@ -273,6 +283,9 @@ func (d *decoder) checkOneOf(n *yaml.Node, si *structInfo, present map[string]*y
 
 // noun names a struct in messages: "a step", "a test".
 func noun(si *structInfo) string {
+	if si.Type == reflect.TypeFor[Ready]() {
+		return "a readiness check"
+	}
 	name := strings.ToLower(si.Type.Name())
 	switch name[0] {
 	case 'a', 'e', 'i', 'o', 'u':
@@ -283,7 +296,7 @@ func noun(si *structInfo) string {
 
 func (d *decoder) mismatch(n *yaml.Node, t target, want string) {
 	hint := ""
-	if strings.HasPrefix(want, "a string") && n.Kind == yaml.ScalarNode && isPlainScalarTag(n.Tag) {
+	if want == "a string" && n.Kind == yaml.ScalarNode && isPlainScalarTag(n.Tag) {
 		hint = fmt.Sprintf(" (quote it: %s)", quote(n.Value))
 	}
 	d.errs.add(d.pos(n), t.key, "expected %s, found %s%s", want, describe(n), hint)

@@ -17,6 +17,7 @@ type fieldInfo struct {
 	Enum     []string
 	OneOf    string // group name; exactly one field of a group must be present
 	Scalar   bool   // receives the value when the whole struct is written as a scalar or sequence
+	Vars     string // "" (${NAME} refers to an arg), "shell" or "none"; see types.go
 }
 
 // structInfo describes a recipe struct type.
@@ -72,6 +73,7 @@ func collectFields(si *structInfo, t reflect.Type, prefix []int) {
 			Doc:      f.Tag.Get("doc"),
 			OneOf:    f.Tag.Get("oneof"),
 			Scalar:   f.Tag.Get("scalar") == "true",
+			Vars:     f.Tag.Get("vars"),
 		}
 		if e := f.Tag.Get("enum"); e != "" {
 			fi.Enum = strings.Split(e, ",")

@@ -74,40 +74,61 @@ func offsetPos(file string, data []byte, off int) Pos {
 	return Pos{File: file, Line: line, Col: 1 + utf8.RuneCount(data[start:off])}
 }
 
-// checkTree refuses anchors, aliases and excessive nesting. Anchors and
-// aliases are refused outright rather than bounded: a recipe gains little from
-// them, and without them no input can expand ("billion laughs") or form a
-// cycle in the decoder. yaml.v3 does not expand aliases when decoding into a
-// Node, so refusing them here is enough.
-func (d *decoder) checkTree(n *yaml.Node, depth int) bool {
-	if len(d.errs.errs) >= maxErrorsPerFile {
-		return false
-	}
-	ok := true
-	if n.Anchor != "" {
-		d.errs.add(d.pos(n), "", "anchors (&%s) are not supported; write the value out", n.Anchor)
-		ok = false
-	}
-	switch n.Kind {
-	case yaml.AliasNode:
-		d.errs.add(d.pos(n), "", "aliases (*%s) are not supported; write the value out", n.Value)
-		return false
-	case yaml.MappingNode, yaml.SequenceNode:
-		if depth > MaxDepth {
-			d.errs.add(d.pos(n), "", "nesting is deeper than %d levels", MaxDepth)
-			return false
+// checkTree refuses anchors, aliases, custom tags and excessive nesting.
+// Anchors and aliases are refused outright rather than bounded: a recipe gains
+// little from them, and without them no input can expand ("billion laughs")
+// or form a cycle in the decoder. yaml.v3 does not expand aliases when
+// decoding into a Node, so refusing them before decoding is enough. Only the
+// first anchor or alias of a document is reported, with a count of the rest,
+// since an alias bomb would otherwise fill the report.
+func (d *decoder) checkTree(root *yaml.Node) bool {
+	t := treeCheck{d: d}
+	t.walk(root, 1)
+	if t.first != nil {
+		more := ""
+		if t.aliases > 1 {
+			more = fmt.Sprintf(" (%d anchors and aliases in this document)", t.aliases)
 		}
-		for _, c := range n.Content {
-			if !d.checkTree(c, depth+1) {
-				ok = false
-			}
+		d.errs.add(d.pos(t.first), "", "anchors (&name) and aliases (*name) are not supported%s; write the value out", more)
+	}
+	return t.ok && t.first == nil
+}
+
+type treeCheck struct {
+	d       *decoder
+	ok      bool
+	first   *yaml.Node
+	aliases int
+}
+
+func (t *treeCheck) walk(n *yaml.Node, depth int) {
+	if depth == 1 {
+		t.ok = true
+	}
+	if n.Anchor != "" || n.Kind == yaml.AliasNode {
+		t.aliases++
+		if t.first == nil {
+			t.first = n
 		}
 	}
 	if n.Tag != "" && n.Tag[0] == '!' && (len(n.Tag) < 2 || n.Tag[1] != '!') {
-		d.errs.add(d.pos(n), "", "custom YAML tag %s is not supported", quote(n.Tag))
-		ok = false
+		t.d.errs.add(t.d.pos(n), "", "custom YAML tag %s is not supported", quote(n.Tag))
+		t.ok = false
 	}
-	return ok
+	switch n.Kind {
+	case yaml.MappingNode, yaml.SequenceNode:
+		if depth > MaxDepth {
+			t.d.errs.add(t.d.pos(n), "", "nesting is deeper than %d levels", MaxDepth)
+			t.ok = false
+			return
+		}
+		for _, c := range n.Content {
+			if t.d.full() {
+				return
+			}
+			t.walk(c, depth+1)
+		}
+	}
 }
 
 // parseErrorPos extracts the line yaml.v3 puts in its messages

@@ -86,7 +86,7 @@ func load(file string, data []byte, errs *errorList) []*Document {
 	d := &decoder{file: file, types: typeTable{}, errs: errs}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []*Document
-	for count := 0; len(errs.errs) < maxErrorsPerFile; count++ {
+	for count := 0; !d.full(); count++ {
 		var n yaml.Node
 		err := parse(dec, &n)
 		if errors.Is(err, io.EOF) {
@@ -131,7 +131,7 @@ func (d *decoder) document(n *yaml.Node) *Document {
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" && root.Anchor == "" {
 		return nil
 	}
-	if !d.checkTree(root, 1) {
+	if !d.checkTree(root) {
 		return nil
 	}
 	if root.Kind != yaml.MappingNode {
@@ -207,7 +207,7 @@ func (d *decoder) header(root *yaml.Node) (kindType, bool) {
 // capErrors keeps the first maxErrorsPerFile problems and says that more were
 // dropped.
 func capErrors(errs Errors) Errors {
-	if len(errs) <= maxErrorsPerFile {
+	if len(errs) < maxErrorsPerFile {
 		return errs
 	}
 	kept := errs.Sorted()[:maxErrorsPerFile]

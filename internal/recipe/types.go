@@ -12,6 +12,10 @@ package recipe
 //   oneof:"group"        exactly one field of the group must be present (step kinds, test kinds)
 //   scalar:"true"        the field receiving a shorthand: `run: "cmd"` fills RunStep.Script,
 //                        `apt: [a, b]` fills AptStep.Packages
+//   vars:"shell"         shell text: ${NAME} is left to the shell, build args are in its environment
+//   vars:"none"          taken literally: names, prose, versions, regular expressions, modes
+// A string without a vars tag is a structured value: ${NAME} refers to a declared arg
+// (see ExpandRefs) and "$$" is a literal "$".
 
 // APIVersion is the only recipe format version this release reads.
 const APIVersion = "macabox/v1"
@@ -80,27 +84,27 @@ func (m Map) Get(key string) (KV, bool) {
 type Header struct {
 	APIVersion  Str    `yaml:"apiVersion" required:"true" doc:"recipe format version; must be macabox/v1"`
 	Kind        Str    `yaml:"kind" required:"true" enum:"Image,Layer,Stack" doc:"document kind"`
-	Name        Str    `yaml:"name" required:"true" doc:"unique name across images/ and recipes/ (lowercase letters, digits, '.', '-')"`
-	Description Str    `yaml:"description" doc:"one paragraph shown in docs, bundles and list output"`
+	Name        Str    `yaml:"name" required:"true" vars:"none" doc:"unique name across images/ and recipes/ (lowercase letters, digits, '.', '-')"`
+	Description Str    `yaml:"description" vars:"none" doc:"one paragraph shown in docs, bundles and list output"`
 	About       *About `yaml:"about" doc:"what the recipe is for; fills a bundle's ISSUE.md and README"`
 }
 
 // About describes the upstream work a recipe serves. A bundle's ISSUE.md follows
 // the contest's six-section template and is filled from here.
 type About struct {
-	Title      Str    `yaml:"title" doc:"task name (赛题名称)"`
-	Background Str    `yaml:"background" doc:"where the task comes from and its technical context (背景介绍)"`
-	Expected   Str    `yaml:"expected" doc:"what will be achieved and how it is verified (预期结果)"`
-	Route      Str    `yaml:"route" doc:"frameworks, dependencies and environment to use (技术路线建议)"`
-	Assignee   Str    `yaml:"assignee" doc:"recommended assignee, or 'open' to invite others (推荐执行者)"`
-	Upstream   Str    `yaml:"upstream" doc:"the upstream repository the work goes to"`
+	Title      Str    `yaml:"title" vars:"none" doc:"task name (赛题名称)"`
+	Background Str    `yaml:"background" vars:"none" doc:"where the task comes from and its technical context (背景介绍)"`
+	Expected   Str    `yaml:"expected" vars:"none" doc:"what will be achieved and how it is verified (预期结果)"`
+	Route      Str    `yaml:"route" vars:"none" doc:"frameworks, dependencies and environment to use (技术路线建议)"`
+	Assignee   Str    `yaml:"assignee" vars:"none" doc:"recommended assignee, or 'open' to invite others (推荐执行者)"`
+	Upstream   Str    `yaml:"upstream" vars:"none" doc:"the upstream repository the work goes to"`
 	Links      []Link `yaml:"links" doc:"reference documents and repositories (参考链接)"`
 }
 
 // Link is a titled URL.
 type Link struct {
-	Title Str `yaml:"title" required:"true" doc:"what the link points at"`
-	URL   Str `yaml:"url" required:"true" doc:"absolute http(s) URL"`
+	Title Str `yaml:"title" required:"true" vars:"none" doc:"what the link points at"`
+	URL   Str `yaml:"url" required:"true" vars:"none" doc:"absolute http(s) URL"`
 }
 
 // Document is one parsed YAML document: exactly one of Image, Layer, Stack is set.
@@ -129,12 +133,12 @@ func (d *Document) Header() *Header {
 type Image struct {
 	Header    `yaml:",inline"`
 	From      Str        `yaml:"from" required:"true" doc:"base image reference (registry/repo:tag[@sha256:...]) or 'scratch'"`
-	Platform  Str        `yaml:"platform" doc:"target platform, default linux/amd64"`
+	Platform  Str        `yaml:"platform" vars:"none" doc:"target platform, default linux/amd64"`
 	Simulated Bool       `yaml:"simulated" doc:"true for a stand-in of MACA used to exercise the pipeline; every output says so"`
 	MACA      *MACAInfo  `yaml:"maca" doc:"the MACA SDK in this image"`
 	Python    *Python    `yaml:"python" doc:"the Python interpreter pip steps use"`
-	Torch     Str        `yaml:"torch" doc:"vendor torch version in the image, e.g. 2.6.0+metax3.0.0.5"`
-	OS        Str        `yaml:"os" doc:"operating system, e.g. ubuntu22.04"`
+	Torch     Str        `yaml:"torch" vars:"none" doc:"vendor torch version in the image, e.g. 2.6.0+metax3.0.0.5"`
+	OS        Str        `yaml:"os" vars:"none" doc:"operating system, e.g. ubuntu22.04"`
 	Labels    Map        `yaml:"labels" doc:"OCI labels added to the image"`
 	Args      Map        `yaml:"args" doc:"build arguments with defaults, usable as ${NAME}; overridable with --set"`
 	Env       Map        `yaml:"env" doc:"environment of the image, in order; values may refer to ${ARG} or earlier variables"`
@@ -146,20 +150,20 @@ type Image struct {
 
 // MACAInfo describes the MACA SDK an image carries.
 type MACAInfo struct {
-	Version Str `yaml:"version" required:"true" doc:"MACA version, 4-part, e.g. 3.0.0.5 (a -suffix such as -c600u is allowed)"`
-	Path    Str `yaml:"path" doc:"install prefix, default /opt/maca"`
+	Version Str `yaml:"version" required:"true" vars:"none" doc:"MACA version, 4-part, e.g. 3.0.0.5 (a -suffix such as -c600u is allowed)"`
+	Path    Str `yaml:"path" vars:"none" doc:"install prefix, default /opt/maca"`
 }
 
 // Python names an interpreter.
 type Python struct {
-	Path    Str `yaml:"path" required:"true" doc:"absolute path of the interpreter"`
-	Version Str `yaml:"version" doc:"X.Y or X.Y.Z"`
+	Path    Str `yaml:"path" required:"true" vars:"none" doc:"absolute path of the interpreter"`
+	Version Str `yaml:"version" vars:"none" doc:"X.Y or X.Y.Z"`
 }
 
 // RunConfig holds container runtime wishes of a recipe.
 type RunConfig struct {
 	Privileged Bool `yaml:"privileged" doc:"the image needs --privileged; honoured only with --allow privileged"`
-	ShmSize    Str  `yaml:"shmSize" doc:"shared memory size, e.g. 8g"`
+	ShmSize    Str  `yaml:"shmSize" vars:"none" doc:"shared memory size, e.g. 8g"`
 }
 
 // Layer is one application, installable on a base.
@@ -177,17 +181,17 @@ type Layer struct {
 // Requires constrains the base a layer goes on. Values are comparisons such as
 // ">=3.0", "<2", "==3.0.0.5", joined by commas.
 type Requires struct {
-	MACA   Str `yaml:"maca" doc:"MACA version constraint, e.g. \">=3.0, <3.1\""`
-	Python Str `yaml:"python" doc:"Python version constraint"`
-	Torch  Str `yaml:"torch" doc:"torch version constraint"`
-	OS     Str `yaml:"os" doc:"regular expression the base's os must match"`
+	MACA   Str `yaml:"maca" vars:"none" doc:"MACA version constraint, e.g. \">=3.0, <3.1\""`
+	Python Str `yaml:"python" vars:"none" doc:"Python version constraint"`
+	Torch  Str `yaml:"torch" vars:"none" doc:"torch version constraint"`
+	OS     Str `yaml:"os" vars:"none" doc:"regular expression the base's os must match"`
 }
 
 // Stack is what gets built: a base plus ordered layers.
 type Stack struct {
 	Header `yaml:",inline"`
-	Base   Str    `yaml:"base" required:"true" doc:"name of an Image"`
-	Layers []Str  `yaml:"layers" doc:"names of Layers, applied in order"`
+	Base   Str    `yaml:"base" required:"true" vars:"none" doc:"name of an Image"`
+	Layers []Str  `yaml:"layers" vars:"none" doc:"names of Layers, applied in order"`
 	Args   Map    `yaml:"args" doc:"overrides for arguments of the base and layers"`
 	Tags   []Str  `yaml:"tags" doc:"image references to tag the result with"`
 	Smoke  []Test `yaml:"smoke" doc:"smoke tests of the whole stack, run last"`
@@ -195,7 +199,7 @@ type Stack struct {
 
 // Stage is a named helper build stage (a Dockerfile stage of its own).
 type Stage struct {
-	Name  Str    `yaml:"name" required:"true" doc:"stage name, unique within the recipe"`
+	Name  Str    `yaml:"name" required:"true" vars:"none" doc:"stage name, unique within the recipe"`
 	From  Str    `yaml:"from" required:"true" doc:"'base' (the image being built, as it stands before this recipe), an earlier stage of this recipe, or an image reference"`
 	Steps []Step `yaml:"steps" required:"true" doc:"steps of this stage"`
 }
@@ -216,15 +220,15 @@ type Step struct {
 	User     *Str          `yaml:"user" oneof:"kind" doc:"user from here on"`
 
 	// Source cites the upstream document this step comes from.
-	Source Str `yaml:"source" doc:"the upstream document (and commit) this step follows"`
+	Source Str `yaml:"source" vars:"none" doc:"the upstream document (and commit) this step follows"`
 }
 
 // RunStep is a shell command. Written as a plain string or as a mapping.
 type RunStep struct {
-	Script  Str   `yaml:"script" required:"true" scalar:"true" doc:"shell script; build args are in its environment"`
-	Secrets []Str `yaml:"secrets" doc:"build secret ids mounted at /run/secrets/<id> for this step only"`
-	Cache   []Str `yaml:"cache" doc:"directories kept between builds as cache mounts (never in the image)"`
-	Network Str   `yaml:"network" enum:"default,none,host" doc:"network for this step"`
+	Script  Str   `yaml:"script" required:"true" scalar:"true" vars:"shell" doc:"shell script; build args are in its environment"`
+	Secrets []Str `yaml:"secrets" vars:"none" doc:"build secret ids mounted at /run/secrets/<id> for this step only"`
+	Cache   []Str `yaml:"cache" vars:"none" doc:"directories kept between builds as cache mounts (never in the image)"`
+	Network Str   `yaml:"network" enum:"default,none,host" vars:"none" doc:"network for this step"`
 }
 
 // AptStep installs Debian packages. Written as a list or as a mapping.
@@ -241,7 +245,7 @@ type DnfStep struct {
 
 // Repo is an extra RPM repository.
 type Repo struct {
-	Name    Str `yaml:"name" required:"true" doc:"repository id"`
+	Name    Str `yaml:"name" required:"true" vars:"none" doc:"repository id"`
 	BaseURL Str `yaml:"baseurl" required:"true" doc:"repository base URL"`
 	GPGKey  Str `yaml:"gpgkey" doc:"URL of the signing key; without it gpgcheck is off"`
 }
@@ -255,7 +259,7 @@ type PipStep struct {
 	TrustedHosts []Str `yaml:"trustedHosts" doc:"hosts trusted without TLS (--trusted-host)"`
 	Keep         []Str `yaml:"keep" doc:"installed distributions pip must not replace (pinned through a constraints file), e.g. torch"`
 	NoDeps       Bool  `yaml:"noDeps" doc:"install without dependencies (--no-deps)"`
-	Secrets      []Str `yaml:"secrets" doc:"build secret ids available to pip (e.g. a netrc)"`
+	Secrets      []Str `yaml:"secrets" vars:"none" doc:"build secret ids available to pip (e.g. a netrc)"`
 }
 
 // GitStep checks out a repository.
@@ -270,10 +274,10 @@ type GitStep struct {
 
 // CopyStep copies files from beside the recipe, or from a stage.
 type CopyStep struct {
-	Src   []Str `yaml:"src" required:"true" doc:"paths relative to the recipe's folder (or absolute paths in a stage with 'stage')"`
+	Src   []Str `yaml:"src" required:"true" vars:"none" doc:"paths relative to the recipe's folder (or absolute paths in a stage with 'stage')"`
 	Dest  Str   `yaml:"dest" required:"true" doc:"absolute destination path (a directory when it ends in /)"`
-	Stage Str   `yaml:"stage" doc:"copy from this stage of the same recipe instead of the recipe folder"`
-	Mode  Str   `yaml:"mode" doc:"octal file mode, e.g. 0755"`
+	Stage Str   `yaml:"stage" vars:"none" doc:"copy from this stage of the same recipe instead of the recipe folder"`
+	Mode  Str   `yaml:"mode" vars:"none" doc:"octal file mode, e.g. 0755"`
 	Owner Str   `yaml:"owner" doc:"user:group of the copied files"`
 }
 
@@ -282,49 +286,49 @@ type DownloadStep struct {
 	URL    Str `yaml:"url" required:"true" doc:"http(s) URL"`
 	SHA256 Str `yaml:"sha256" required:"true" doc:"expected sha256 of the content, 64 hex digits"`
 	Dest   Str `yaml:"dest" required:"true" doc:"absolute destination file path"`
-	Mode   Str `yaml:"mode" doc:"octal file mode, e.g. 0755"`
+	Mode   Str `yaml:"mode" vars:"none" doc:"octal file mode, e.g. 0755"`
 }
 
 // Test is one smoke test. Exactly one of Run, File, Variable or Service is set.
 type Test struct {
 	Pos  Pos `yaml:"-"`
-	Name Str `yaml:"name" required:"true" doc:"unique within the target"`
+	Name Str `yaml:"name" required:"true" vars:"none" doc:"unique within the target"`
 
-	Run      Str      `yaml:"run" oneof:"test" doc:"a shell command run in the container"`
+	Run      Str      `yaml:"run" oneof:"test" vars:"shell" doc:"a shell command run in the container"`
 	File     Str      `yaml:"file" oneof:"test" doc:"an absolute path to check"`
-	Variable Str      `yaml:"variable" oneof:"test" doc:"an environment variable of the image to check"`
+	Variable Str      `yaml:"variable" oneof:"test" vars:"none" doc:"an environment variable of the image to check"`
 	Service  *Service `yaml:"service" oneof:"test" doc:"a background process to start, wait for, and probe with run"`
 
-	Probe   Str      `yaml:"probe" doc:"for a service: the command that checks it once it is ready"`
+	Probe   Str      `yaml:"probe" vars:"shell" doc:"for a service: the command that checks it once it is ready"`
 	Expect  *Expect  `yaml:"expect" doc:"what must hold; default: exit code 0, or the file or variable exists"`
-	Needs   []Str    `yaml:"needs" enum:"device" doc:"what the test needs; 'device' tests are skipped without a MACA device"`
-	Timeout Duration `yaml:"timeout" doc:"limit for this test, default 2m"`
+	Needs   []Str    `yaml:"needs" enum:"device" vars:"none" doc:"what the test needs; 'device' tests are skipped without a MACA device"`
+	Timeout Duration `yaml:"timeout" vars:"none" doc:"limit for this test, default 2m"`
 	Env     Map      `yaml:"env" doc:"extra environment for this test"`
 }
 
 // Service is a background process a test waits for.
 type Service struct {
-	Run     Str      `yaml:"run" required:"true" doc:"the command that starts the service"`
+	Run     Str      `yaml:"run" required:"true" vars:"shell" doc:"the command that starts the service"`
 	Ready   *Ready   `yaml:"ready" required:"true" doc:"how to tell the service is ready"`
-	Timeout Duration `yaml:"timeout" doc:"how long to wait for readiness, default 1m"`
+	Timeout Duration `yaml:"timeout" vars:"none" doc:"how long to wait for readiness, default 1m"`
 }
 
 // Ready is a readiness probe: a TCP port or an HTTP URL inside the container.
 type Ready struct {
-	TCP  Int `yaml:"tcp" doc:"port that accepts connections when ready"`
-	HTTP Str `yaml:"http" doc:"URL that answers 2xx when ready, e.g. http://127.0.0.1:8000/health"`
+	TCP  Int `yaml:"tcp" oneof:"ready" doc:"port that accepts connections when ready"`
+	HTTP Str `yaml:"http" oneof:"ready" doc:"URL that answers 2xx when ready, e.g. http://127.0.0.1:8000/health"`
 }
 
 // Expect holds the assertions of a test.
 type Expect struct {
 	Exit      *Int  `yaml:"exit" doc:"expected exit code, default 0"`
-	Stdout    Str   `yaml:"stdout" doc:"regular expression stdout must match"`
-	Stderr    Str   `yaml:"stderr" doc:"regular expression stderr must match"`
-	NotStdout Str   `yaml:"notStdout" doc:"regular expression stdout must not match"`
-	NotStderr Str   `yaml:"notStderr" doc:"regular expression stderr must not match"`
+	Stdout    Str   `yaml:"stdout" vars:"none" doc:"regular expression stdout must match"`
+	Stderr    Str   `yaml:"stderr" vars:"none" doc:"regular expression stderr must match"`
+	NotStdout Str   `yaml:"notStdout" vars:"none" doc:"regular expression stdout must not match"`
+	NotStderr Str   `yaml:"notStderr" vars:"none" doc:"regular expression stderr must not match"`
 	Files     []Str `yaml:"files" doc:"absolute paths that must exist (non-empty) after the command"`
 	Exists    *Bool `yaml:"exists" doc:"for file and variable tests: whether it must exist"`
-	Mode      Str   `yaml:"mode" doc:"for file tests: octal permission bits, e.g. 0755"`
-	Content   Str   `yaml:"content" doc:"for file tests: regular expression the content must match"`
-	Value     Str   `yaml:"value" doc:"for variable tests: regular expression the value must match"`
+	Mode      Str   `yaml:"mode" vars:"none" doc:"for file tests: octal permission bits, e.g. 0755"`
+	Content   Str   `yaml:"content" vars:"none" doc:"for file tests: regular expression the content must match"`
+	Value     Str   `yaml:"value" vars:"none" doc:"for variable tests: regular expression the value must match"`
 }
