@@ -50,7 +50,7 @@ func Evaluate(t recipe.Test, obs Observation) Verdict {
 		c.command(e, obs.Command)
 		c.filesPresent(obs.Files)
 	case KindService:
-		if c.service(obs.Service) && t.Probe.Value != "" {
+		if c.service(obs.Service, obs.TimedOut) && t.Probe.Value != "" {
 			c.command(e, obs.Command)
 		}
 	case KindFile:
@@ -147,8 +147,9 @@ func (c *checks) filesPresent(files []FileState) {
 }
 
 // service reports whether the service became ready, so the probe is judged
-// only then.
-func (c *checks) service(s *ServiceState) bool {
+// only then. When the whole test timed out while waiting, that is the problem
+// already reported.
+func (c *checks) service(s *ServiceState, timedOut bool) bool {
 	switch {
 	case s == nil:
 		c.fail("the service did not start")
@@ -157,7 +158,9 @@ func (c *checks) service(s *ServiceState) bool {
 	case s.Exited:
 		c.fail("the service exited before it became ready (after %s)", roundDuration(s.Waited))
 	case !s.Ready:
-		c.fail("the service was not ready within %s", s.Timeout)
+		if !timedOut {
+			c.fail("the service was not ready within %s", s.Timeout)
+		}
 	default:
 		return true
 	}

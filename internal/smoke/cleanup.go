@@ -1,0 +1,96 @@
+package smoke
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Labels on every container macabox starts for smoke tests. They are how a
+// container left by a killed run (SIGKILL cannot be handled) is found again.
+const (
+	LabelKind   = "org.ccf-ai-infra.macabox"
+	LabelRun    = "org.ccf-ai-infra.macabox.run"
+	LabelTarget = "org.ccf-ai-infra.macabox.target"
+
+	// KindSmoke is LabelKind's value on smoke test containers.
+	KindSmoke = "smoke"
+)
+
+// NewRunID returns a fresh run id: short, random, and safe in container names.
+func NewRunID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "r" + hex.EncodeToString(b[:])
+}
+
+func runLabels(runID, target string, extra map[string]string) map[string]string {
+	l := make(map[string]string, len(extra)+3)
+	for k, v := range extra {
+		l[k] = v
+	}
+	l[LabelKind] = KindSmoke
+	l[LabelRun] = runID
+	l[LabelTarget] = target
+	return l
+}
+
+var unsafeName = regexp.MustCompile(`[^a-zA-Z0-9_.-]+`)
+
+// containerName is readable in `docker ps` and unique per run.
+func containerName(target, runID string) string {
+	t := strings.Trim(unsafeName.ReplaceAllString(target, "-"), "-.")
+	if len(t) > 40 {
+		t = t[:40]
+	}
+	if t == "" {
+		return "macabox-smoke-" + runID
+	}
+	return "macabox-smoke-" + t + "-" + runID
+}
+
+// CleanupResult lists the containers Cleanup removed.
+type CleanupResult struct {
+	Removed []string
+}
+
+// Cleanup removes the smoke test containers of run runID, or of every run when
+// runID is empty, running or not. It serves `macabox test --cleanup` and the
+// removal of what a killed run left behind.
+func Cleanup(ctx context.Context, runID string) (CleanupResult, error) {
+	cli, err := dockerClient(ctx)
+	if err != nil {
+		return CleanupResult{}, err
+	}
+	defer cli.Close()
+	return cleanupWith(ctx, cli, runID)
+}
+
+func cleanupWith(ctx context.Context, cli dockerAPI, runID string) (CleanupResult, error) {
+	want := map[string]string{LabelKind: KindSmoke}
+	if runID != "" {
+		want[LabelRun] = runID
+	}
+	list, err := labelled(ctx, cli, want)
+	if err != nil {
+		return CleanupResult{}, err
+	}
+	var res CleanupResult
+	var errs []error
+	for _, c := range list {
+		name := c.ID[:min(12, len(c.ID))]
+		if len(c.Names) > 0 {
+			name = strings.TrimPrefix(c.Names[0], "/")
+		}
+		if err := removeContainer(ctx, cli, c.ID); err != nil {
+			errs = append(errs, fmt.Errorf("removing %s: %w", name, err))
+			continue
+		}
+		res.Removed = append(res.Removed, name)
+	}
+	return res, errors.Join(errs...)
+}
