@@ -1,0 +1,174 @@
+package smoke
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// onLine calls fn once, the first time a written line contains marker.
+type onLine struct {
+	mu     sync.Mutex
+	marker string
+	fn     func()
+	done   bool
+	buf    strings.Builder
+}
+
+func (w *onLine) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if !w.done && strings.Contains(w.buf.String(), w.marker) {
+		w.done = true
+		go w.fn()
+	}
+	return len(p), nil
+}
+
+func TestRunCancelled(t *testing.T) {
+	needDocker(t)
+	runID := NewRunID()
+	t.Cleanup(func() { noLeftovers(t, runID) })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Cancel once the second test has started and had time to exec.
+	progress := &onLine{marker: "[2/3]", fn: func() { time.Sleep(300 * time.Millisecond); cancel() }}
+	start := time.Now()
+	rep, err := Run(ctx, Options{
+		Image: testImage, RunID: runID, Progress: progress,
+		Cases: []Case{
+			caseOf(cmdTest("first", "true", nil)),
+			caseOf(cmdTest("long", "sleep 60", nil)),
+			caseOf(cmdTest("never", "true", nil)),
+		},
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if time.Since(start) > 20*time.Second {
+		t.Errorf("cancellation took %s", time.Since(start))
+	}
+	if rep == nil || len(rep.Results) != 1 || rep.Incomplete == "" || rep.OK() {
+		t.Fatalf("report = %+v", rep)
+	}
+}
+
+// TestHelperRun is not a test: a child process of TestSignals runs it to be
+// signalled while a smoke test is running.
+func TestHelperRun(t *testing.T) {
+	runID := os.Getenv("MACABOX_SMOKE_HELPER_RUN")
+	if runID == "" {
+		t.Skip("helper process for TestSignals")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	_, err := Run(ctx, Options{
+		Image: testImage, RunID: runID, Progress: os.Stderr,
+		Cases: []Case{caseOf(cmdTest("long", "sleep 120", nil))},
+	})
+	fmt.Fprintf(os.Stderr, "helper: Run returned: %v\n", err)
+	os.Exit(0)
+}
+
+// startHelper runs TestHelperRun in a child process and returns once its
+// smoke test is running.
+func startHelper(t *testing.T, runID string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperRun$", "-test.v")
+	cmd.Env = append(os.Environ(), "MACABOX_SMOKE_HELPER_RUN="+runID)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	var out strings.Builder
+	var mu sync.Mutex
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		once := sync.Once{}
+		for sc.Scan() {
+			mu.Lock()
+			out.WriteString(sc.Text() + "\n")
+			mu.Unlock()
+			if strings.Contains(sc.Text(), "[1/1] long") {
+				once.Do(func() { close(started) })
+			}
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case <-started:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("the helper's smoke test did not start; its output:\n%s", out.String())
+	}
+	time.Sleep(500 * time.Millisecond) // let the exec begin
+	if n := len(leftovers(t, runID)); n != 1 {
+		t.Fatalf("the helper runs %d containers, want 1", n)
+	}
+	return cmd
+}
+
+func waitExit(t *testing.T, cmd *exec.Cmd, limit time.Duration) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		_ = cmd.Process.Kill()
+		t.Fatalf("the helper did not exit within %s", limit)
+	}
+}
+
+func TestSignals(t *testing.T) {
+	needDocker(t)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			runID := NewRunID()
+			t.Cleanup(func() { noLeftovers(t, runID) })
+			cmd := startHelper(t, runID)
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			waitExit(t, cmd, 40*time.Second)
+			if ids := leftovers(t, runID); len(ids) != 0 {
+				t.Errorf("after %s, containers are left: %v", sig, ids)
+			}
+		})
+	}
+	t.Run("killed", func(t *testing.T) {
+		// SIGKILL cannot be handled: the container stays, and Cleanup finds
+		// it by its run label.
+		runID := NewRunID()
+		t.Cleanup(func() { noLeftovers(t, runID) })
+		cmd := startHelper(t, runID)
+		if err := cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		waitExit(t, cmd, 10*time.Second)
+		if n := len(leftovers(t, runID)); n != 1 {
+			t.Fatalf("after SIGKILL, %d containers of the run, want the 1 left behind", n)
+		}
+		res, err := Cleanup(context.Background(), runID)
+		if err != nil || len(res.Removed) != 1 {
+			t.Fatalf("Cleanup = %+v, %v", res, err)
+		}
+	})
+}
