@@ -260,7 +260,7 @@ func (r *run) remove(ctx context.Context, cli dockerAPI, b *box) error {
 	if _, err := cleanupWith(rctx, cli, r.report.RunID); err != nil {
 		errs = append(errs, err)
 	}
-	if b == nil {
+	if b == nil && ctx.Err() != nil {
 		// A create cut short by cancellation may still be completing in the
 		// daemon; look once more after it had time to.
 		time.Sleep(time.Second)
