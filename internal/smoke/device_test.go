@@ -1,0 +1,105 @@
+package smoke
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ccf-ai-infra/macabox/internal/recipe"
+)
+
+// fakeGID owns the fake device nodes, as "video" owns real ones; a number
+// the test image has no group for.
+const fakeGID = 4242
+
+// fakeDevices makes a fake MACA device tree: /dev/mxcd and three render
+// nodes, all char 1:3 (like /dev/null) so opening them is harmless.
+func fakeDevices(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	if err := os.Mkdir(filepath.Join(root, "dri"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"mxcd", "dri/renderD128", "dri/renderD129", "dri/renderD130"} {
+		p := filepath.Join(root, n)
+		if err := unix.Mknod(p, unix.S_IFCHR|0o660, int(unix.Mkdev(1, 3))); err != nil {
+			t.Skipf("cannot make device nodes here (mknod needs root): %v", err)
+		}
+		if err := os.Chown(p, 0, fakeGID); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, 0o660); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+// deviceConfig passes mxcd and two of the three render nodes, as a profile
+// selecting two GPUs would.
+func deviceConfig(root string) ContainerConfig {
+	return ContainerConfig{
+		Devices: []Device{
+			{HostPath: filepath.Join(root, "mxcd"), ContainerPath: "/dev/mxcd"},
+			{HostPath: filepath.Join(root, "dri/renderD128"), ContainerPath: "/dev/dri/renderD128", Permissions: "rw"},
+			{HostPath: filepath.Join(root, "dri/renderD130"), ContainerPath: "/dev/dri/renderD130", Permissions: "rw"},
+		},
+		GroupAdd:    []string{"4242"},
+		SecurityOpt: []string{"seccomp=unconfined"},
+		ShmSize:     64 << 20,
+		Ulimits:     []Ulimit{{Name: "memlock", Soft: 8 << 20, Hard: 8 << 20}},
+		Env:         []string{"CUDA_VISIBLE_DEVICES=0,1", "MACA_VISIBLE_DEVICES=0,1"},
+	}
+}
+
+func deviceTest(name, run string, e *recipe.Expect) Case {
+	t := cmdTest(name, run, e)
+	t.Needs = []recipe.Str{str("device")}
+	return caseOf(t)
+}
+
+func TestDevicePassthrough(t *testing.T) {
+	root := fakeDevices(t)
+	rep := runCases(t, Options{HasDevice: true, Container: deviceConfig(root)},
+		deviceTest("render nodes", "ls /dev/dri", &recipe.Expect{
+			Stdout: str(`^renderD128$`), NotStdout: str(`renderD129`),
+		}),
+		deviceTest("second node", "ls /dev/dri", &recipe.Expect{Stdout: str(`^renderD130$`)}),
+		caseOf(recipe.Test{Name: str("control node"), File: str("/dev/mxcd"), Expect: &recipe.Expect{Mode: str("0660")}}),
+		deviceTest("node group", "stat -c %g /dev/mxcd", &recipe.Expect{Stdout: str(`^4242$`)}),
+		deviceTest("group added", "id -G", &recipe.Expect{Stdout: str(`\b4242\b`)}),
+		deviceTest("usable", "echo x > /dev/mxcd && cat /dev/dri/renderD128", nil),
+		deviceTest("shm size", "df -k /dev/shm", &recipe.Expect{Stdout: str(`\b65536\b`)}),
+		deviceTest("memlock", "ulimit -l", &recipe.Expect{Stdout: str(`^8192$`)}),
+		caseOf(recipe.Test{Name: str("visible devices"), Variable: str("MACA_VISIBLE_DEVICES"), Expect: &recipe.Expect{Value: str(`^0,1$`)}}),
+	)
+	for _, r := range rep.Results {
+		if r.Status != StatusPassed {
+			t.Errorf("%s: %s\n%s", r.Name, r.Status, r.Explain())
+		}
+	}
+}
+
+// TestDevicePassthroughMACASim runs the simulated mx-smi of the maca-sim base
+// (scripts/testenv.sh builds it): it must list exactly the passed GPUs.
+func TestDevicePassthroughMACASim(t *testing.T) {
+	needDocker(t)
+	if !imageExists(simImage) {
+		t.Skipf("%s is not built (scripts/testenv.sh up builds it)", simImage)
+	}
+	root := fakeDevices(t)
+	rep := runCases(t, Options{Image: simImage, HasDevice: true, Container: deviceConfig(root)},
+		deviceTest("mx-smi lists the passed GPUs", "mx-smi -L", &recipe.Expect{
+			Stdout:    str(`^GPU#0 .* renderD128 +Available\nGPU#1 .* renderD130 +Available$`),
+			NotStdout: str(`renderD129|GPU#2`),
+		}),
+		caseOf(recipe.Test{Name: str("maca version"), File: str("/opt/maca/Version.txt"), Expect: &recipe.Expect{Content: str(`^Version:3\.0\.0\.5$`)}}),
+	)
+	for _, r := range rep.Results {
+		if r.Status != StatusPassed {
+			t.Errorf("%s: %s\n%s", r.Name, r.Status, r.Explain())
+		}
+	}
+}
