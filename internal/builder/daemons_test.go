@@ -125,11 +125,25 @@ func startBuildkitd(t *testing.T) string {
 	}
 }
 
-// startRegistry starts a distribution registry on a free loopback port and
-// returns "127.0.0.1:PORT".
-func startRegistry(t *testing.T) string {
+// testRegistry is a registry on loopback for the test: the testenv's running
+// one when MACABOX_TEST_REGISTRY is HOST:PORT, else one started here from the
+// binary named by MACABOX_TEST_REGISTRY_BIN (or by MACABOX_TEST_REGISTRY when
+// that is a file). It returns "127.0.0.1:PORT".
+func testRegistry(t *testing.T) string {
 	t.Helper()
-	bin := requireEnv(t, "MACABOX_TEST_REGISTRY")
+	bin := os.Getenv("MACABOX_TEST_REGISTRY_BIN")
+	env := os.Getenv("MACABOX_TEST_REGISTRY")
+	if bin == "" && env != "" {
+		if fi, err := os.Stat(env); err == nil && fi.Mode().IsRegular() {
+			bin = env
+		} else {
+			waitRegistry(t, env)
+			return env
+		}
+	}
+	if bin == "" {
+		t.Skip("MACABOX_TEST_REGISTRY is not set: run scripts/testenv.sh (or set MACABOX_TEST_REGISTRY_BIN to a registry binary)")
+	}
 	dir := shortTempDir(t, "mreg-")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -155,13 +169,19 @@ http:
 		t.Fatal(err)
 	}
 	startProcess(t, exec.Command(bin, "serve", cfgPath), filepath.Join(dir, "registry.log"))
+	waitRegistry(t, host)
+	return host
+}
+
+func waitRegistry(t *testing.T, host string) {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := http.Get("http://" + host + "/v2/")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return host
+				return
 			}
 		}
 		if time.Now().After(deadline) {

@@ -12,21 +12,23 @@ import (
 // cache there and shows that a fresh buildkitd reuses it.
 func TestPushAndRegistryCache(t *testing.T) {
 	ctx := testContext(t)
-	reg := startRegistry(t)
+	reg := testRegistry(t)
+	// Repositories unique to this run, as the registry may be shared.
+	repo := "macabox-test/" + randomSecret(t)[len("macabox-secret-"):][:12]
 	b := connect(t, startBuildkitd(t))
 	base := busyboxBase(t, b)
 	files := writeAppFiles(t)
 
 	req := appRequest(t, base, files, "")
 	req.Outputs = []Output{{Type: OutputPush}}
-	req.Tags = []string{reg + "/macabox/app:1", reg + "/macabox/app:latest"}
-	req.CacheTo = []CacheSpec{{Type: "registry", Attrs: map[string]string{"ref": reg + "/macabox/cache:app"}}}
+	req.Tags = []string{reg + "/" + repo + "/app:1", reg + "/" + repo + "/app:latest"}
+	req.CacheTo = []CacheSpec{{Type: "registry", Attrs: map[string]string{"ref": reg + "/" + repo + "/cache:app"}}}
 	pushed, err := b.Build(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tag := range []string{"1", "latest"} {
-		if got := registryDigest(t, reg, "macabox/app", tag); got != pushed.ManifestDigest {
+		if got := registryDigest(t, reg, repo+"/app", tag); got != pushed.ManifestDigest {
 			t.Errorf("registry has %s for tag %s, build reported %s", got, tag, pushed.ManifestDigest)
 		}
 	}
@@ -38,7 +40,7 @@ func TestPushAndRegistryCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	req = appRequest(t, base, files, filepath.Join(t.TempDir(), "oci"))
-	req.CacheFrom = []CacheSpec{{Type: "registry", Attrs: map[string]string{"ref": reg + "/macabox/cache:app"}}}
+	req.CacheFrom = []CacheSpec{{Type: "registry", Attrs: map[string]string{"ref": reg + "/" + repo + "/cache:app"}}}
 	req.Progress = p
 	again, err := fresh.Build(ctx, req)
 	if cerr := p.Close(); cerr != nil {
