@@ -1,0 +1,185 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ccf-ai-infra/macabox/internal/recipe"
+)
+
+// argState is an argument while it is resolved.
+type argState struct {
+	Arg
+	def  recipe.Str // the winning definition; its value may refer to other args
+	orig recipe.Pos // where def was written, as loaded, for error messages
+	// buildOnly marks a builtin whose value only the build knows
+	// (SOURCE_DATE_EPOCH): a run script can read it, a structured value not.
+	buildOnly bool
+	state     int // 0 unresolved, 1 resolving, 2 resolved
+}
+
+// resolveArgs gives every argument its final value: the defaults of the
+// images, then the layers, each later one overriding, then the stack's
+// overrides, then Options.Args. A default may refer to other arguments and
+// to the builtins; it is expanded once every override is known, so that
+// overriding VERSION also changes a default written as v${VERSION}.
+// Problems with Options.Args are not recipe problems and come back as a
+// plain error.
+func (r *resolver) resolveArgs() error {
+	r.args = map[string]*argState{}
+	r.declared = map[string][]string{}
+	r.addBuiltins()
+	var order []string
+	for _, u := range r.units {
+		for _, kv := range u.args {
+			name := kv.Key.Value
+			if a, ok := r.args[name]; ok && a.Builtin {
+				r.fail(kv.Key.Pos, "args", "%s is set by macabox and cannot be declared", name)
+				continue
+			}
+			if !recipe.IsName(name) {
+				r.fail(kv.Key.Pos, "args", "argument name %q must be letters, digits and '_', not starting with a digit", name)
+				continue
+			}
+			a, ok := r.args[name]
+			if !ok {
+				a = &argState{Arg: Arg{Name: name}}
+				r.args[name] = a
+				order = append(order, name)
+			}
+			a.def, a.orig, a.Recipe, a.Pos = kv.Value, kv.Value.Pos, u.name, r.rel(kv.Value.Pos)
+			if !slices.Contains(r.declared[u.name], name) {
+				r.declared[u.name] = append(r.declared[u.name], name)
+			}
+		}
+	}
+	if r.stack != nil {
+		for _, kv := range r.stack.args {
+			a, ok := r.args[kv.Key.Value]
+			if !ok || a.Builtin {
+				r.fail(kv.Key.Pos, "args", "%q is not an argument of the stack's image or layers; known: %s", kv.Key.Value, knownList(order))
+				continue
+			}
+			a.def, a.orig, a.Recipe, a.Pos = kv.Value, kv.Value.Pos, r.stack.name, r.rel(kv.Value.Pos)
+		}
+	}
+
+	var unknown []string
+	for _, name := range sortedKeys(r.opts.Args) {
+		a, ok := r.args[name]
+		switch {
+		case ok && a.Builtin:
+			return fmt.Errorf("--set %s: %s is set by macabox from the base image, not by --set", name, name)
+		case !ok:
+			unknown = append(unknown, name)
+			continue
+		}
+		v := r.opts.Args[name]
+		if why := checkLine(v); why != "" {
+			return fmt.Errorf("--set %s: the value %s", name, why)
+		}
+		// A value from the command line is taken literally: the shell that
+		// ran macabox has already expanded what the user meant to expand.
+		a.Value, a.Overridden, a.state = v, true, 2
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("--set: unknown argument %s; known: %s", strings.Join(unknown, ", "), knownList(order))
+	}
+
+	for _, name := range order {
+		a := r.args[name]
+		r.resolveArg(a)
+		if a.Overridden {
+			a.Default, _ = r.expandDefault(a)
+		} else {
+			a.Default = a.Value
+		}
+	}
+	for _, name := range sortedKeys(r.args) {
+		if a := r.args[name]; a.Builtin && !a.buildOnly {
+			r.plan.Args = append(r.plan.Args, a.Arg)
+		}
+	}
+	for _, name := range order {
+		r.plan.Args = append(r.plan.Args, r.args[name].Arg)
+	}
+	return nil
+}
+
+// addBuiltins declares the arguments macabox provides (recipe.BuiltinArgs)
+// with the values the base chain gives them.
+func (r *resolver) addBuiltins() {
+	p := r.plan
+	arch := p.Platform
+	if _, after, ok := strings.Cut(arch, "/"); ok {
+		arch, _, _ = strings.Cut(after, "/")
+	}
+	values := map[string]string{
+		"MACA_VERSION":   p.MACA.Version,
+		"MACA_PATH":      p.MACA.Path,
+		"PYTHON":         p.Python,
+		"TARGETPLATFORM": p.Platform,
+		"TARGETARCH":     arch,
+	}
+	for _, name := range recipe.BuiltinArgs() {
+		v, known := values[name]
+		a := &argState{Arg: Arg{Name: name, Value: v, Default: v, Recipe: "macabox", Builtin: true}, state: 2}
+		a.buildOnly = !known || v == ""
+		r.args[name] = a
+	}
+}
+
+// resolveArg computes an argument's value from its definition, resolving
+// the arguments it refers to first.
+func (r *resolver) resolveArg(a *argState) {
+	switch a.state {
+	case 2:
+		return
+	case 1:
+		r.fail(a.orig, a.Name, "the default of %s refers back to itself through other arguments", a.Name)
+		a.state = 2
+		return
+	}
+	a.state = 1
+	a.Value, _ = r.expandDefault(a)
+	a.state = 2
+}
+
+func (r *resolver) expandDefault(a *argState) (string, bool) {
+	v, err := recipe.Expand(a.def.Value, func(name string) (string, bool) {
+		b, ok := r.args[name]
+		if !ok || b.buildOnly {
+			return "", false
+		}
+		r.resolveArg(b)
+		return b.Value, true
+	})
+	if err != nil {
+		r.fail(a.orig, a.Name, "%v", err)
+		return "", false
+	}
+	if why := checkLine(v); why != "" {
+		r.fail(a.orig, a.Name, "the value %s", why)
+		return v, false
+	}
+	return v, true
+}
+
+func knownList(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	sorted := slices.Clone(names)
+	slices.Sort(sorted)
+	return strings.Join(sorted, ", ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,90 @@
+package plan
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/ccf-ai-infra/macabox/internal/recipe"
+)
+
+// LineOrigin says where one Dockerfile line comes from, so that a build
+// error at a Dockerfile line can name the recipe line behind it.
+type LineOrigin struct {
+	Line int `json:"line"` // 1-based Dockerfile line
+	// Step is the index in Plan.Steps, or -1 for lines that belong to no
+	// step (header, FROM, ARG, LABEL).
+	Step int        `json:"step"`
+	Pos  recipe.Pos `json:"pos"`
+}
+
+// Origin returns the origin of a 1-based Dockerfile line.
+func (r *Rendered) Origin(line int) (LineOrigin, bool) {
+	if line < 1 || line > len(r.Lines) {
+		return LineOrigin{}, false
+	}
+	return r.Lines[line-1], true
+}
+
+// FormatLines renders the line map as text, one Dockerfile line per line:
+// "<line> <step or -> <file:line:col>".
+func FormatLines(lines []LineOrigin) []byte {
+	var b bytes.Buffer
+	for _, l := range lines {
+		step := "-"
+		if l.Step >= 0 {
+			step = fmt.Sprint(l.Step)
+		}
+		fmt.Fprintf(&b, "%d %s %s\n", l.Line, step, l.Pos)
+	}
+	return b.Bytes()
+}
+
+// origin is what a line being written maps to.
+type origin struct {
+	step int
+	pos  recipe.Pos
+}
+
+func noStep(pos recipe.Pos) origin { return origin{step: -1, pos: pos} }
+
+// dockerfile accumulates Dockerfile lines with their origins. The first
+// value that cannot be rendered is kept as err and reported at the end, so
+// rendering code reads straight through.
+type dockerfile struct {
+	buf   bytes.Buffer
+	lines []LineOrigin
+	err   error
+}
+
+func (d *dockerfile) line(o origin, text string) {
+	if strings.ContainsAny(text, "\n\r") && d.err == nil {
+		d.err = fmt.Errorf("%s: internal error: a line break in rendered text", o.pos)
+	}
+	d.buf.WriteString(text)
+	d.buf.WriteByte('\n')
+	d.lines = append(d.lines, LineOrigin{Line: len(d.lines) + 1, Step: o.step, Pos: o.pos})
+}
+
+// comment writes a comment line; free text is folded onto one line.
+func (d *dockerfile) comment(o origin, text string) {
+	d.line(o, strings.TrimRight("# "+oneLine(text), " "))
+}
+
+// instruction writes an instruction spread over several lines, joining them
+// with line continuations.
+func (d *dockerfile) instruction(o origin, lines []string) {
+	for i, l := range lines {
+		if i < len(lines)-1 {
+			l += " \\"
+		}
+		d.line(o, l)
+	}
+}
+
+// check records a value that cannot go on one Dockerfile line.
+func (d *dockerfile) check(o origin, what, value string) {
+	if why := checkLine(value); why != "" && d.err == nil {
+		d.err = fmt.Errorf("%s: %s %s", o.pos, what, why)
+	}
+}

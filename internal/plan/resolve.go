@@ -1,0 +1,377 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/ccf-ai-infra/macabox/internal/recipe"
+)
+
+// unit is one recipe of the target as the plan applies it: an image of the
+// base chain, a layer, or the stack itself (which has no steps).
+type unit struct {
+	doc    *recipe.Document
+	name   string
+	kind   recipe.Kind
+	args   recipe.Map
+	env    recipe.Map
+	stages []recipe.Stage
+	steps  []recipe.Step
+	smoke  []recipe.Test
+	run    *recipe.RunConfig
+}
+
+func newUnit(d *recipe.Document) *unit {
+	u := &unit{doc: d, name: d.Name(), kind: d.Kind()}
+	switch {
+	case d.Image != nil:
+		im := d.Image
+		u.args, u.env, u.stages, u.steps, u.smoke, u.run = im.Args, im.Env, im.Stages, im.Steps, im.Smoke, im.Run
+	case d.Layer != nil:
+		l := d.Layer
+		u.args, u.env, u.stages, u.steps, u.smoke, u.run = l.Args, l.Env, l.Stages, l.Steps, l.Smoke, l.Run
+	case d.Stack != nil:
+		u.args, u.smoke = d.Stack.Args, d.Stack.Smoke
+	}
+	return u
+}
+
+// New resolves target, the name of a Stack or Image in set (or the path of a
+// file holding one), into a Plan. Problems with the recipes are returned as
+// recipe.Errors, each at the position it concerns.
+func New(set *recipe.Set, target string, opts Options) (*Plan, error) {
+	if set == nil {
+		return nil, errors.New("no recipes loaded")
+	}
+	doc, err := findTarget(set, target)
+	if err != nil {
+		return nil, err
+	}
+	r := &resolver{set: set, opts: opts}
+	if err := r.chain(doc); err != nil {
+		return nil, err
+	}
+	if r.root, err = filepath.Abs(planRoot(set, r.units)); err != nil {
+		return nil, err
+	}
+	r.plan = &Plan{
+		Target:    doc.Name(),
+		Kind:      doc.Kind(),
+		TargetPos: r.rel(doc.Pos),
+	}
+	r.describeBase()
+	if err := r.resolveArgs(); err != nil {
+		return nil, err
+	}
+	if err := r.errs.Err(); err != nil {
+		return nil, err
+	}
+	r.resolveSteps()
+	r.resolveRuntime()
+	r.resolveSmoke()
+	if err := r.errs.Err(); err != nil {
+		return nil, err
+	}
+	if err := r.resolveContext(); err != nil {
+		return nil, err
+	}
+	if err := r.errs.Err(); err != nil {
+		return nil, err
+	}
+	digest, err := inputsDigest(r.plan, r.units)
+	if err != nil {
+		return nil, err
+	}
+	r.plan.InputsDigest = digest
+	r.resolveLabels()
+	if err := r.errs.Err(); err != nil {
+		return nil, err
+	}
+	return r.plan, nil
+}
+
+// resolver carries the state of one New call.
+type resolver struct {
+	set  *recipe.Set
+	opts Options
+	root string
+	errs recipe.Errors
+
+	// units are the recipes in the order their steps apply: the base chain
+	// from the image the build starts from, then the layers; the stack, if
+	// any, comes last.
+	units []*unit
+	stack *unit
+	plan  *Plan
+
+	args     map[string]*argState
+	declared map[string][]string // recipe name -> args it declares, in order
+	copies   []pendingCopy
+}
+
+func (r *resolver) fail(pos recipe.Pos, field, format string, a ...any) {
+	r.errs = append(r.errs, &recipe.Error{Pos: pos, Field: field, Msg: fmt.Sprintf(format, a...)})
+}
+
+// findTarget looks the target up by name, then as a recipe file.
+func findTarget(set *recipe.Set, target string) (*recipe.Document, error) {
+	if d, ok := set.Lookup(target); ok {
+		return d, nil
+	}
+	abs, err := filepath.Abs(target)
+	if err != nil {
+		return nil, fmt.Errorf("target %q: %w", target, err)
+	}
+	var inFile []*recipe.Document
+	for _, d := range set.Docs {
+		if da, err := filepath.Abs(d.File); err == nil && da == abs {
+			inFile = append(inFile, d)
+		}
+	}
+	var buildable []*recipe.Document
+	for _, d := range inFile {
+		if d.Kind() != recipe.KindLayer {
+			buildable = append(buildable, d)
+		}
+	}
+	switch {
+	case len(buildable) == 1:
+		return buildable[0], nil
+	case len(buildable) > 1:
+		names := make([]string, len(buildable))
+		for i, d := range buildable {
+			names[i] = d.Name()
+		}
+		return nil, fmt.Errorf("target %q holds several images or stacks (%s); name one", target, strings.Join(names, ", "))
+	case len(inFile) > 0:
+		return inFile[0], nil
+	}
+	return nil, fmt.Errorf("unknown target %q; known: %s", target, strings.Join(buildableNames(set), ", "))
+}
+
+func buildableNames(set *recipe.Set) []string {
+	var names []string
+	for _, d := range append(set.Stacks(), set.Images()...) {
+		names = append(names, d.Name())
+	}
+	slices.Sort(names)
+	return names
+}
+
+// chain collects the units of the target: for a stack, its base image's
+// chain and its layers; for an image, its own chain. An image whose `from`
+// names another Image of the set is built on top of that image.
+func (r *resolver) chain(doc *recipe.Document) error {
+	var img *recipe.Document
+	switch doc.Kind() {
+	case recipe.KindLayer:
+		h := doc.Header()
+		return recipe.Errors{{Pos: h.Name.Pos, Msg: fmt.Sprintf(
+			"layer %q cannot be built on its own: it needs a base image; write a Stack with base: <image> and layers: [%s]",
+			doc.Name(), doc.Name())}}.Err()
+	case recipe.KindImage:
+		img = doc
+	case recipe.KindStack:
+		st := doc.Stack
+		d, ok := r.set.Lookup(st.Base.Value)
+		if !ok || d.Kind() != recipe.KindImage {
+			return recipe.Errors{{Pos: st.Base.Pos, Field: "base", Msg: fmt.Sprintf(
+				"%q is not an Image; known images: %s", st.Base.Value, strings.Join(namesOf(r.set.Images()), ", "))}}.Err()
+		}
+		img = d
+	default:
+		return fmt.Errorf("target %q has no kind", doc.Name())
+	}
+
+	var images []*recipe.Document
+	seen := map[string]bool{}
+	for d := img; d != nil; {
+		if seen[d.Name()] {
+			return recipe.Errors{{Pos: d.Image.From.Pos, Field: "from", Msg: fmt.Sprintf("image %q is built on itself through its from chain", d.Name())}}.Err()
+		}
+		seen[d.Name()] = true
+		images = append(images, d)
+		parent, ok := r.set.Lookup(d.Image.From.Value)
+		if !ok || parent.Kind() != recipe.KindImage {
+			break
+		}
+		d = parent
+	}
+	slices.Reverse(images)
+	for _, d := range images {
+		r.units = append(r.units, newUnit(d))
+	}
+
+	if doc.Kind() == recipe.KindStack {
+		for _, l := range doc.Stack.Layers {
+			d, ok := r.set.Lookup(l.Value)
+			if !ok || d.Kind() != recipe.KindLayer {
+				r.fail(l.Pos, "layers", "%q is not a Layer; known layers: %s", l.Value, strings.Join(namesOf(r.set.Layers()), ", "))
+				continue
+			}
+			if seen[d.Name()] {
+				r.fail(l.Pos, "layers", "layer %q is listed twice", l.Value)
+				continue
+			}
+			seen[d.Name()] = true
+			r.units = append(r.units, newUnit(d))
+		}
+		r.stack = newUnit(doc)
+	}
+	return r.errs.Err()
+}
+
+func namesOf(docs []*recipe.Document) []string {
+	names := make([]string, len(docs))
+	for i, d := range docs {
+		names[i] = d.Name()
+	}
+	return names
+}
+
+// planRoot is the folder positions are made relative to: the project root
+// of a loaded tree, else the closest folder holding every recipe involved.
+func planRoot(set *recipe.Set, units []*unit) string {
+	if set.Root != "" {
+		return set.Root
+	}
+	root := ""
+	for _, u := range units {
+		dir := u.doc.Dir()
+		if root == "" {
+			root = dir
+			continue
+		}
+		for !within(root, dir) {
+			parent := filepath.Dir(root)
+			if parent == root {
+				break
+			}
+			root = parent
+		}
+	}
+	return root
+}
+
+// within reports whether path is dir or lies below it, lexically.
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// rel makes a position's file relative to the plan root, with forward
+// slashes, so that plans and Dockerfiles do not carry the checkout location.
+func (r *resolver) rel(p recipe.Pos) recipe.Pos {
+	if p.File == "" {
+		return p
+	}
+	abs, err := filepath.Abs(p.File)
+	if err == nil && within(r.root, abs) {
+		rel, _ := filepath.Rel(r.root, abs)
+		p.File = filepath.ToSlash(rel)
+		return p
+	}
+	p.File = filepath.ToSlash(filepath.Base(p.File))
+	return p
+}
+
+// allUnits is units plus the stack.
+func (r *resolver) allUnits() []*unit {
+	if r.stack == nil {
+		return r.units
+	}
+	return append(slices.Clip(r.units), r.stack)
+}
+
+// describeBase fills what the plan says about the base: the reference the
+// chain starts from, and the nearest declaration of MACA, Python and platform.
+func (r *resolver) describeBase() {
+	p := r.plan
+	p.Platform = "linux/amd64"
+	for _, u := range r.units {
+		switch u.kind {
+		case recipe.KindImage:
+			im := u.doc.Image
+			p.Images = append(p.Images, u.name)
+			if len(p.Images) == 1 {
+				p.BaseRef = im.From.Value
+			}
+			if im.Simulated.Value {
+				p.Simulated = true
+			}
+			if im.MACA != nil {
+				p.MACA = MACA{Version: im.MACA.Version.Value, Path: im.MACA.Path.Value}
+				if p.MACA.Path == "" {
+					p.MACA.Path = "/opt/maca"
+				}
+			}
+			if im.Python != nil && im.Python.Path.Value != "" {
+				p.Python = im.Python.Path.Value
+			}
+			if im.Platform.Value != "" {
+				p.Platform = im.Platform.Value
+			}
+		case recipe.KindLayer:
+			p.Layers = append(p.Layers, u.name)
+		}
+	}
+	if r.stack != nil {
+		for _, t := range r.stack.doc.Stack.Tags {
+			p.Tags = append(p.Tags, t.Value)
+		}
+	}
+}
+
+// resolveRuntime merges the runtime wishes: privileged if any recipe asks,
+// and the shm size of the last recipe that gives one.
+func (r *resolver) resolveRuntime() {
+	rt := &r.plan.Runtime
+	for _, u := range r.units {
+		if u.run == nil {
+			continue
+		}
+		if u.run.Privileged.Value {
+			rt.Privileged = true
+			if rt.PrivilegedPos.IsZero() {
+				rt.PrivilegedPos = r.rel(u.run.Privileged.Pos)
+			}
+		}
+		if u.run.ShmSize.Value != "" {
+			rt.ShmSize = u.run.ShmSize.Value
+			rt.ShmSizePos = r.rel(u.run.ShmSize.Pos)
+		}
+	}
+}
+
+// resolveSmoke merges the smoke tests: base chain first, then the layers,
+// then the stack's own.
+func (r *resolver) resolveSmoke() {
+	for _, u := range r.allUnits() {
+		for i := range u.smoke {
+			t := &u.smoke[i]
+			st := SmokeTest{Name: t.Name.Value, Kind: testKind(t), Recipe: u.name, Pos: r.rel(t.Pos), Test: t}
+			if st.Pos.IsZero() {
+				st.Pos = r.rel(t.Name.Pos)
+			}
+			for _, n := range t.Needs {
+				st.Needs = append(st.Needs, n.Value)
+			}
+			r.plan.Smoke = append(r.plan.Smoke, st)
+		}
+	}
+}
+
+func testKind(t *recipe.Test) string {
+	switch {
+	case t.Service != nil:
+		return "service"
+	case t.File.Value != "":
+		return "file"
+	case t.Variable.Value != "":
+		return "variable"
+	}
+	return "run"
+}

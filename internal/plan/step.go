@@ -1,0 +1,111 @@
+package plan
+
+import "github.com/ccf-ai-infra/macabox/internal/recipe"
+
+// StepKind names what a step does.
+type StepKind string
+
+const (
+	KindRun      StepKind = "run"
+	KindApt      StepKind = "apt"
+	KindDnf      StepKind = "dnf"
+	KindPip      StepKind = "pip"
+	KindGit      StepKind = "git"
+	KindCopy     StepKind = "copy"
+	KindDownload StepKind = "download"
+	KindEnv      StepKind = "env"
+	KindWorkdir  StepKind = "workdir"
+	KindUser     StepKind = "user"
+)
+
+// Step is one resolved build step. Exactly one of the kind fields is set;
+// its values have arguments substituted and defaults applied, so rendering
+// needs nothing but the step.
+type Step struct {
+	Index  int        `json:"index"`
+	Kind   StepKind   `json:"kind"`
+	Recipe string     `json:"recipe"`
+	Stage  string     `json:"stage"`
+	Pos    recipe.Pos `json:"pos"`
+	// Source cites the upstream document the step follows.
+	Source string `json:"source,omitempty"`
+
+	Run      *RunStep      `json:"run,omitempty"`
+	Apt      *AptStep      `json:"apt,omitempty"`
+	Dnf      *DnfStep      `json:"dnf,omitempty"`
+	Pip      *PipStep      `json:"pip,omitempty"`
+	Git      *GitStep      `json:"git,omitempty"`
+	Copy     *CopyStep     `json:"copy,omitempty"`
+	Download *DownloadStep `json:"download,omitempty"`
+	Env      *EnvVar       `json:"env,omitempty"`
+	Workdir  string        `json:"workdir,omitempty"`
+	User     string        `json:"user,omitempty"`
+}
+
+// RunStep is a shell script, kept exactly as written: the shell expands it,
+// with the build arguments in its environment.
+type RunStep struct {
+	Script  string   `json:"script"`
+	Secrets []string `json:"secrets,omitempty"`
+	Cache   []string `json:"cache,omitempty"`
+	Network string   `json:"network,omitempty"`
+}
+
+// AptStep installs Debian packages.
+type AptStep struct {
+	Packages     []string `json:"packages"`
+	NoRecommends bool     `json:"noRecommends"`
+}
+
+// DnfStep installs RPM packages after adding repositories.
+type DnfStep struct {
+	Packages []string  `json:"packages"`
+	Repos    []DnfRepo `json:"repos,omitempty"`
+}
+
+// DnfRepo is an extra RPM repository.
+type DnfRepo struct {
+	Name    string `json:"name"`
+	BaseURL string `json:"baseurl"`
+	GPGKey  string `json:"gpgkey,omitempty"`
+}
+
+// PipStep installs Python packages with `<python> -m pip install`.
+type PipStep struct {
+	Python       string   `json:"python"`
+	Packages     []string `json:"packages"`
+	Index        string   `json:"index,omitempty"`
+	ExtraIndex   []string `json:"extraIndex,omitempty"`
+	TrustedHosts []string `json:"trustedHosts,omitempty"`
+	Keep         []string `json:"keep,omitempty"`
+	NoDeps       bool     `json:"noDeps,omitempty"`
+	Secrets      []string `json:"secrets,omitempty"`
+}
+
+// GitStep checks out a repository.
+type GitStep struct {
+	URL        string `json:"url"`
+	Ref        string `json:"ref,omitempty"`
+	Commit     string `json:"commit,omitempty"`
+	Dest       string `json:"dest"`
+	Submodules bool   `json:"submodules,omitempty"`
+	KeepGitDir bool   `json:"keepGitDir,omitempty"`
+}
+
+// CopyStep copies files from the build context, or from a stage when
+// FromStage is set (then Sources are paths inside that stage).
+type CopyStep struct {
+	FromStage string   `json:"fromStage,omitempty"`
+	Sources   []string `json:"sources"`
+	Dest      string   `json:"dest"`
+	Mode      string   `json:"mode,omitempty"`
+	Owner     string   `json:"owner,omitempty"`
+}
+
+// DownloadStep fetches a URL whose content must have the given digest.
+type DownloadStep struct {
+	URL    string `json:"url"`
+	SHA256 string `json:"sha256"`
+	Dest   string `json:"dest"`
+	Mode   string `json:"mode"`
+}

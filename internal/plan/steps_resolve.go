@@ -1,0 +1,251 @@
+package plan
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/ccf-ai-infra/macabox/internal/recipe"
+)
+
+// Shapes of values that end up inside mount options, repository files and
+// COPY flags, where the frontend or the tool gives some characters a meaning
+// no quoting can take away (a ',' in a mount option, a newline in a repo file).
+var (
+	secretIDShape = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*$`)
+	mountPath     = regexp.MustCompile(`^/[A-Za-z0-9._/+@%:~-]*$`)
+	modeShape     = regexp.MustCompile(`^0?[0-7]{3}$|^[0-7]{4}$`)
+	ownerShape    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*(:[A-Za-z0-9_][A-Za-z0-9._-]*)?$`)
+	repoIDShape   = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._:-]*$`)
+	sha256Shape   = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+	commitShape   = regexp.MustCompile(`^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{64}$`)
+)
+
+// step resolves one recipe step into the plan (an env step becomes one plan
+// step per variable).
+func (r *resolver) step(u *unit, stage string, helpers map[string]string, s *recipe.Step) {
+	ps := Step{Recipe: u.name, Stage: stage, Pos: r.rel(s.Pos), Source: oneLine(s.Source.Value)}
+	switch {
+	case s.Run != nil:
+		ps.Kind, ps.Run = KindRun, r.runStep(s)
+	case s.Apt != nil:
+		ps.Kind, ps.Apt = KindApt, r.aptStep(s.Apt)
+	case s.Dnf != nil:
+		ps.Kind, ps.Dnf = KindDnf, r.dnfStep(s.Dnf)
+	case s.Pip != nil:
+		ps.Kind, ps.Pip = KindPip, r.pipStep(s.Pip)
+	case s.Git != nil:
+		ps.Kind, ps.Git = KindGit, r.gitStep(s)
+	case s.Copy != nil:
+		ps.Kind, ps.Copy = KindCopy, r.copyStep(u, s.Copy, helpers)
+	case s.Download != nil:
+		ps.Kind, ps.Download = KindDownload, r.downloadStep(s.Download)
+	case s.Env != nil:
+		r.envSteps(u, stage, s.Env, ps.Source)
+		return
+	case s.Workdir != nil:
+		ps.Kind = KindWorkdir
+		ps.Workdir = r.path(*s.Workdir, "workdir", false)
+	case s.User != nil:
+		ps.Kind = KindUser
+		ps.User, _ = r.subst(*s.User, "user")
+		if strings.TrimSpace(ps.User) != ps.User || ps.User == "" {
+			r.fail(s.User.Pos, "user", "a user is a name or id, without surrounding spaces")
+		}
+	default:
+		r.fail(s.Pos, "", "step has no kind")
+		return
+	}
+	r.addStep(ps)
+}
+
+func (r *resolver) addStep(ps Step) {
+	ps.Index = len(r.plan.Steps)
+	r.plan.Steps = append(r.plan.Steps, ps)
+}
+
+// envSteps adds one step per variable, in order, so that a value can refer
+// to a variable set just before it (one ENV instruction expands all its
+// values against the environment as it was before the instruction).
+func (r *resolver) envSteps(u *unit, stage string, m recipe.Map, source string) {
+	for _, kv := range m {
+		name := kv.Key.Value
+		if !recipe.IsName(name) {
+			r.fail(kv.Key.Pos, "env", "variable name %q must be letters, digits and '_', not starting with a digit", name)
+			continue
+		}
+		value, ok := r.envValue(kv.Value)
+		if !ok {
+			continue
+		}
+		ev := EnvVar{Name: name, Value: value, Recipe: u.name, Pos: r.rel(kv.Key.Pos)}
+		r.plan.Env = append(r.plan.Env, ev)
+		r.addStep(Step{Kind: KindEnv, Recipe: u.name, Stage: stage, Pos: ev.Pos, Source: source, Env: &ev})
+	}
+}
+
+func (r *resolver) runStep(s *recipe.Step) *RunStep {
+	rs := s.Run
+	out := &RunStep{Script: rs.Script.Value, Network: rs.Network.Value}
+	if strings.TrimSpace(out.Script) == "" {
+		r.fail(rs.Script.Pos, "run", "the script is empty")
+	}
+	out.Secrets = r.secrets(rs.Secrets)
+	for _, c := range rs.Cache {
+		if !mountPath.MatchString(c.Value) {
+			r.fail(c.Pos, "cache", "cache directory %q must be an absolute path of letters, digits and ._/+@%%:~- (it goes into a --mount option)", c.Value)
+		}
+		out.Cache = append(out.Cache, c.Value)
+	}
+	if out.Network == "default" {
+		out.Network = ""
+	}
+	return out
+}
+
+func (r *resolver) secrets(ids []recipe.Str) []string {
+	var out []string
+	for _, id := range ids {
+		if !secretIDShape.MatchString(id.Value) {
+			r.fail(id.Pos, "secrets", "secret id %q must be letters, digits and ._-", id.Value)
+		}
+		out = append(out, id.Value)
+	}
+	return out
+}
+
+// words resolves values passed to a tool as positional arguments. One that
+// starts with '-' would be read as an option however it is quoted.
+func (r *resolver) words(vs []recipe.Str, field string) []string {
+	out := r.substAll(vs, field)
+	for i, w := range out {
+		if w == "" || strings.HasPrefix(w, "-") {
+			r.fail(vs[i].Pos, field, "%q is not a package name: it is empty or starts with '-' (options belong in a run step)", w)
+		}
+	}
+	return out
+}
+
+func (r *resolver) aptStep(a *recipe.AptStep) *AptStep {
+	return &AptStep{
+		Packages:     r.words(a.Packages, "packages"),
+		NoRecommends: a.NoRecommends.Pos.IsZero() || a.NoRecommends.Value,
+	}
+}
+
+func (r *resolver) dnfStep(d *recipe.DnfStep) *DnfStep {
+	out := &DnfStep{Packages: r.words(d.Packages, "packages")}
+	for _, repo := range d.Repos {
+		if !repoIDShape.MatchString(repo.Name.Value) {
+			r.fail(repo.Name.Pos, "name", "repository id %q must be letters, digits and ._:-", repo.Name.Value)
+		}
+		base, _ := r.subst(repo.BaseURL, "baseurl")
+		key, _ := r.subst(repo.GPGKey, "gpgkey")
+		out.Repos = append(out.Repos, DnfRepo{Name: repo.Name.Value, BaseURL: base, GPGKey: key})
+	}
+	return out
+}
+
+func (r *resolver) pipStep(p *recipe.PipStep) *PipStep {
+	out := &PipStep{
+		Python:       r.plan.Python,
+		Packages:     r.words(p.Packages, "packages"),
+		ExtraIndex:   r.substAll(p.ExtraIndex, "extraIndex"),
+		TrustedHosts: r.words(p.TrustedHosts, "trustedHosts"),
+		Keep:         r.words(p.Keep, "keep"),
+		NoDeps:       p.NoDeps.Value,
+		Secrets:      r.secrets(p.Secrets),
+	}
+	out.Index, _ = r.subst(p.Index, "index")
+	if p.Python.Value != "" {
+		out.Python, _ = r.subst(p.Python, "python")
+	}
+	if out.Python == "" {
+		out.Python = "python3"
+	}
+	return out
+}
+
+func (r *resolver) gitStep(s *recipe.Step) *GitStep {
+	g := s.Git
+	out := &GitStep{Submodules: g.Submodules.Value, KeepGitDir: g.KeepGitDir.Value}
+	out.URL = r.words([]recipe.Str{g.URL}, "url")[0]
+	out.Ref, _ = r.subst(g.Ref, "ref")
+	if strings.HasPrefix(out.Ref, "-") {
+		r.fail(g.Ref.Pos, "ref", "a ref cannot start with '-'")
+	}
+	out.Commit, _ = r.subst(g.Commit, "commit")
+	if out.Commit != "" && !commitShape.MatchString(out.Commit) {
+		r.fail(g.Commit.Pos, "commit", "commit %q must be the full hexadecimal object name", out.Commit)
+	}
+	out.Commit = strings.ToLower(out.Commit)
+	out.Dest = r.path(g.Dest, "dest", true)
+	if out.Commit == "" {
+		r.warn(s.Pos, "git step without a commit: the checkout follows %s and the build is not reproducible", refOrHead(out.Ref))
+	}
+	if out.KeepGitDir {
+		r.warn(g.KeepGitDir.Pos, "keepGitDir keeps .git, whose index records file times: the layer is not reproducible")
+	}
+	return out
+}
+
+func refOrHead(ref string) string {
+	if ref == "" {
+		return "the default branch"
+	}
+	return ref
+}
+
+func (r *resolver) downloadStep(d *recipe.DownloadStep) *DownloadStep {
+	out := &DownloadStep{Mode: "0644"}
+	out.URL, _ = r.subst(d.URL, "url")
+	if !strings.HasPrefix(out.URL, "https://") && !strings.HasPrefix(out.URL, "http://") {
+		r.fail(d.URL.Pos, "url", "a download URL must be http:// or https://")
+	}
+	if !sha256Shape.MatchString(d.SHA256.Value) {
+		r.fail(d.SHA256.Pos, "sha256", "sha256 must be 64 hexadecimal digits")
+	}
+	out.SHA256 = strings.ToLower(d.SHA256.Value)
+	out.Dest = r.path(d.Dest, "dest", true)
+	if d.Mode.Value != "" {
+		out.Mode = r.mode(d.Mode)
+	}
+	return out
+}
+
+// path resolves a path that the frontend expands as a word (COPY, ADD and
+// WORKDIR arguments): surrounding spaces would be trimmed or, at the end of
+// a line, escaped into a line continuation.
+func (r *resolver) path(v recipe.Str, field string, absolute bool) string {
+	p, ok := r.subst(v, field)
+	if !ok {
+		return p
+	}
+	switch {
+	case p == "":
+		r.fail(v.Pos, field, "the path is empty")
+	case strings.TrimSpace(p) != p:
+		r.fail(v.Pos, field, "the path %q starts or ends with a space", p)
+	case absolute && !strings.HasPrefix(p, "/"):
+		r.fail(v.Pos, field, "the path %q must be absolute", p)
+	}
+	return p
+}
+
+func (r *resolver) mode(v recipe.Str) string {
+	if !modeShape.MatchString(v.Value) {
+		r.fail(v.Pos, "mode", "mode %q must be octal permission bits such as 0644 or 0755", v.Value)
+	}
+	return v.Value
+}
+
+func (r *resolver) warn(pos recipe.Pos, format string, a ...any) {
+	r.plan.Warnings = append(r.plan.Warnings, Warning{Pos: r.rel(pos), Msg: fmt.Sprintf(format, a...)})
+}
+
+// oneLine folds a free-text value onto one line for a Dockerfile comment.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return r == '\n' || r == '\r' || r == '\t' || r < 0x20 || r == 0x7f
+	}), " ")
+}

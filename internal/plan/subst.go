@@ -1,0 +1,89 @@
+package plan
+
+import (
+	"github.com/ccf-ai-infra/macabox/internal/recipe"
+)
+
+// subst resolves the ${NAME} references of a structured field (a package
+// name, URL, path...) to argument values at plan time, so that the
+// Dockerfile holds the values themselves and nothing is left to expand. The
+// result must fit on one Dockerfile line. Problems are recorded at the
+// field's position; the second result says whether there were none.
+func (r *resolver) subst(v recipe.Str, field string) (string, bool) {
+	ok := true
+	out, err := recipe.Expand(v.Value, func(name string) (string, bool) {
+		a, found := r.args[name]
+		switch {
+		case !found:
+			r.fail(v.Pos, field, "${%s} is not an argument; known: %s", name, knownList(sortedKeys(r.args)))
+		case a.buildOnly:
+			r.fail(v.Pos, field, "${%s} is only known when the image is built; use it in a run script", name)
+		default:
+			return a.Value, true
+		}
+		ok = false
+		return "", true
+	})
+	if err != nil {
+		r.fail(v.Pos, field, "%v", err)
+		return "", false
+	}
+	if why := checkLine(out); why != "" {
+		r.fail(v.Pos, field, "the value %s", why)
+		return out, false
+	}
+	return out, ok
+}
+
+// substAll resolves a list of structured values.
+func (r *resolver) substAll(vs []recipe.Str, field string) []string {
+	var out []string
+	for _, v := range vs {
+		s, _ := r.subst(v, field)
+		out = append(out, s)
+	}
+	return out
+}
+
+// envValue resolves an environment value: arguments are substituted, other
+// references stay for the build to expand, since inherited variables such as
+// PATH are only known there. The result is in recipe syntax ($$ for $).
+func (r *resolver) envValue(v recipe.Str) (string, bool) {
+	segs, err := splitRefs(v.Value)
+	if err != nil {
+		r.fail(v.Pos, "env", "%v", err)
+		return "", false
+	}
+	ok := true
+	var kept []segment
+	for _, s := range segs {
+		a, isArg := r.args[s.Ref]
+		switch {
+		case s.Ref == "":
+			kept = append(kept, s)
+		case isArg && !a.buildOnly:
+			kept = append(kept, segment{Lit: a.Value})
+		default:
+			kept = append(kept, s)
+		}
+	}
+	for _, s := range kept {
+		if why := checkLine(s.Lit); why != "" {
+			r.fail(v.Pos, "env", "the value %s", why)
+			ok = false
+		}
+	}
+	return joinRefs(mergeLiterals(kept)), ok
+}
+
+func mergeLiterals(segs []segment) []segment {
+	var out []segment
+	for _, s := range segs {
+		if n := len(out); n > 0 && s.Ref == "" && out[n-1].Ref == "" {
+			out[n-1].Lit += s.Lit
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
