@@ -27,21 +27,23 @@ func InheritedEnv() []string {
 }
 
 // ExpandRefs finds the ${NAME} references in a structured value (anything but
-// shell scripts). "$$" stands for a literal "$". Any other "$" is an error, so
-// that a value can never smuggle shell or Dockerfile expansion ($VAR,
-// ${VAR:-x}, $(cmd)) past validation into the rendered Dockerfile.
+// shell scripts). "$$" stands for a literal "$", and so does a "$" not
+// followed by "{" (so "$basearch" in a dnf repository URL needs no escaping);
+// whoever renders the value must escape literal dollars for its target. A
+// "${" that does not form ${NAME} is an error: ${VAR:-x} and friends are
+// shell syntax the renderer would not reproduce.
 func ExpandRefs(s string) ([]Ref, error) {
 	var refs []Ref
 	for i := 0; i < len(s); i++ {
-		if s[i] != '$' {
+		if s[i] != '$' || i+1 >= len(s) {
 			continue
 		}
-		if i+1 < len(s) && s[i+1] == '$' {
+		if s[i+1] == '$' {
 			i++
 			continue
 		}
-		if i+1 >= len(s) || s[i+1] != '{' {
-			return nil, fmt.Errorf("lone \"$\" at offset %d; write ${NAME} for an argument or $$ for a literal $", i)
+		if s[i+1] != '{' {
+			continue
 		}
 		end := strings.IndexByte(s[i+2:], '}')
 		if end < 0 {
@@ -57,9 +59,9 @@ func ExpandRefs(s string) ([]Ref, error) {
 	return refs, nil
 }
 
-// Expand substitutes every ${NAME} through lookup and turns "$$" into "$". It
-// fails on a reference lookup does not know, and on the syntax ExpandRefs
-// refuses.
+// Expand substitutes every ${NAME} through lookup and turns "$$" into "$";
+// a lone "$" stays. It fails on a reference lookup does not know, and on the
+// syntax ExpandRefs refuses.
 func Expand(s string, lookup func(name string) (string, bool)) (string, error) {
 	refs, err := ExpandRefs(s)
 	if err != nil {

@@ -17,6 +17,9 @@ func TestExpandRefs(t *testing.T) {
 		{"$$$${A}", nil},
 		{"$$${A}", []string{"A"}},
 		{"cost $$5", nil},
+		{"cost $5", nil},
+		{"$basearch/$", nil},
+		{"$(cmd) ${A}", []string{"A"}},
 	}
 	for _, tt := range tests {
 		refs, err := ExpandRefs(tt.in)
@@ -35,7 +38,7 @@ func TestExpandRefs(t *testing.T) {
 			t.Errorf("ExpandRefs(%q) = %v, want %v", tt.in, names, tt.want)
 		}
 	}
-	for _, bad := range []string{"$", "$A", "${", "${A", "${}", "${1A}", "${A:-b}", "${A}$", "$(cmd)", "a$ b"} {
+	for _, bad := range []string{"${", "${A", "${}", "${1A}", "${A:-b}", "x${A-b}", "${A}${"} {
 		if _, err := ExpandRefs(bad); err == nil {
 			t.Errorf("ExpandRefs(%q) succeeded", bad)
 		}
@@ -50,6 +53,7 @@ func TestExpand(t *testing.T) {
 		"$$${V}$$":      "$1.2$",
 		"${D}/x":        "$HOME/x",
 		"$$${V}-${V}$$": "$1.2-1.2$",
+		"$arch/$$$":     "$arch/$$",
 	}
 	for in, want := range tests {
 		got, err := Expand(in, lookup)

@@ -82,8 +82,8 @@ func (m Map) Get(key string) (KV, bool) {
 
 // Header is what every document starts with.
 type Header struct {
-	APIVersion  Str    `yaml:"apiVersion" required:"true" doc:"recipe format version; must be macabox/v1"`
-	Kind        Str    `yaml:"kind" required:"true" enum:"Image,Layer,Stack" doc:"document kind"`
+	APIVersion  Str    `yaml:"apiVersion" required:"true" vars:"none" doc:"recipe format version; must be macabox/v1"`
+	Kind        Str    `yaml:"kind" required:"true" enum:"Image,Layer,Stack" vars:"none" doc:"document kind"`
 	Name        Str    `yaml:"name" required:"true" vars:"none" doc:"unique name across images/ and recipes/ (lowercase letters, digits, '.', '-')"`
 	Description Str    `yaml:"description" vars:"none" doc:"one paragraph shown in docs, bundles and list output"`
 	About       *About `yaml:"about" doc:"what the recipe is for; fills a bundle's ISSUE.md and README"`
@@ -297,7 +297,7 @@ type Test struct {
 	Run      Str      `yaml:"run" oneof:"test" vars:"shell" doc:"a shell command run in the container"`
 	File     Str      `yaml:"file" oneof:"test" doc:"an absolute path to check"`
 	Variable Str      `yaml:"variable" oneof:"test" vars:"none" doc:"an environment variable of the image to check"`
-	Service  *Service `yaml:"service" oneof:"test" doc:"a background process to start, wait for, and probe with run"`
+	Service  *Service `yaml:"service" oneof:"test" doc:"a background process to start and wait for; probe then checks it"`
 
 	Probe   Str      `yaml:"probe" vars:"shell" doc:"for a service: the command that checks it once it is ready"`
 	Expect  *Expect  `yaml:"expect" doc:"what must hold; default: exit code 0, or the file or variable exists"`

@@ -1,0 +1,155 @@
+package recipe
+
+// referenceTemplate is the hand-written part of docs/reference/recipe-format.md.
+// Its YAML examples are loaded and validated by a test, so they stay correct.
+const referenceTemplate = `# Recipe format reference
+
+<!-- Generated from internal/recipe by "make generate"; do not edit by hand. -->
+
+A recipe file is YAML holding one or more documents separated by ` + "`---`" + `. Every
+document starts with ` + "`apiVersion: {{.APIVersion}}`" + ` and a ` + "`kind`" + `:
+
+- **Image**: a base, where MACA comes from: a registry image (or another Image of the
+  tree) plus what it contains (MACA version, Python, torch, OS), its environment and
+  its smoke tests.
+- **Layer**: one application, installable on a base: ordered build steps, optional
+  helper stages, requirements on the base, smoke tests.
+- **Stack**: what gets built: a base Image plus Layers in order, argument overrides,
+  tags and smoke tests of the whole.
+
+Base images live under ` + "`images/`" + `, layers and stacks under ` + "`recipes/`" + `; every
+` + "`*.yaml`" + ` and ` + "`*.yml`" + ` file below them is read. Editors can check recipes against
+the JSON Schema beside this file (` + "`recipe.schema.json`" + `), e.g. with a first line
+` + "`# yaml-language-server: $schema=../docs/reference/recipe.schema.json`" + `.
+
+## Example
+
+` + "```yaml" + `
+apiVersion: {{.APIVersion}}
+kind: Image
+name: maca-3.0
+from: cr.metax-tech.com/public-ai-release/maca/vllm:maca.ai3.0.0.5-torch2.6-py310-ubuntu22.04-amd64
+maca: {version: 3.0.0.5, path: /opt/maca}
+python: {path: /opt/conda/bin/python3, version: "3.10"}
+torch: 2.6.0+metax3.0.0.5
+os: ubuntu22.04
+env:
+  MACA_PATH: /opt/maca
+  PATH: ${MACA_PATH}/bin:${PATH}
+smoke:
+  - name: device visible
+    needs: [device]
+    run: mx-smi -L
+    expect: {stdout: 'GPU#0 .* Available'}
+---
+apiVersion: {{.APIVersion}}
+kind: Layer
+name: mineru
+requires: {maca: ">=3.0", python: ==3.10.*}
+args: {MINERU_VERSION: 2.5.4}
+steps:
+  - apt: [fonts-noto-core, libgl1]
+  - pip:
+      packages: ["mineru[core]==${MINERU_VERSION}"]
+      index: https://mirrors.aliyun.com/pypi/simple
+      keep: [torch, torchvision]   # never let pip replace the vendor's MACA builds
+  - run: mineru-models-download -s modelscope -m pipeline
+  - env: {MINERU_MODEL_SOURCE: local}
+smoke:
+  - {name: cli, run: mineru --version, expect: {exit: 0}}
+  - name: parse a PDF
+    needs: [device]
+    run: mineru -p /opt/macabox/samples/demo.pdf -o /tmp/out -b pipeline
+    expect: {files: [/tmp/out/demo/auto/demo.md]}
+    timeout: 15m
+---
+apiVersion: {{.APIVersion}}
+kind: Stack
+name: mineru-maca-3.0
+base: maca-3.0
+layers: [mineru]
+tags: ["localhost:5000/mineru:${MINERU_VERSION}"]
+` + "```" + `
+
+A layer with a helper stage, a pinned git checkout and a service test:
+
+` + "```yaml" + `
+apiVersion: {{.APIVersion}}
+kind: Layer
+name: vllm-metax
+requires: {maca: ==3.0.*}
+stages:
+  - name: wheel
+    from: base                       # the image being built, before this layer
+    steps:
+      - git:
+          url: https://github.com/MetaX-MACA/vLLM-metax.git
+          commit: 0123456789abcdef0123456789abcdef01234567
+          dest: /src/vllm-metax
+          submodules: true
+      - workdir: /src/vllm-metax
+      - run: python setup.py bdist_wheel --dist-dir /wheels
+steps:
+  - copy: {stage: wheel, src: [/wheels/], dest: /tmp/wheels/}
+  - run: pip install --no-deps /tmp/wheels/*.whl
+smoke:
+  - name: serves
+    needs: [device]
+    service:
+      run: vllm serve /models/opt-125m --port 8000
+      ready: {http: "http://127.0.0.1:8000/health"}
+      timeout: 10m
+    probe: curl -sf http://127.0.0.1:8000/v1/models
+    expect: {stdout: opt-125m}
+` + "```" + `
+
+## Rules
+
+**Strict reading.** Unknown keys are errors (with a "did you mean" hint), and so are
+duplicate keys, values of the wrong type and missing required fields. String fields
+take YAML strings only: write ` + "`version: \"3.10\"`" + `, since an unquoted ` + "`3.10`" + ` is the
+number 3.1 to every other YAML reader. Values of ` + "`args`" + `, ` + "`env`" + ` and ` + "`labels`" + ` may be
+numbers or booleans and keep their text. Anchors, aliases, merge keys (` + "`<<`" + `) and
+custom tags are not supported. A file may be at most {{.MaxFileSize}} bytes, hold at most
+{{.MaxDocuments}} documents and nest at most {{.MaxDepth}} levels deep; it must be UTF-8
+text without control characters.
+
+**Names** of images, layers, stacks and stages are lowercase letters, digits, ` + "`.`" + ` and
+` + "`-`" + `, starting and ending with a letter or digit, unique across ` + "`images/`" + ` and
+` + "`recipes/`" + `. Smoke test names are unique within a document.
+
+**Arguments and references.** ` + "`args`" + ` declare build arguments with defaults;
+` + "`macabox build --set NAME=VALUE`" + ` overrides them. A structured value (column
+` + "`${NAME}`" + ` = yes below) may use ` + "`${NAME}`" + ` to refer to a declared argument: the
+document's own, its base chain's, and for a layer also the stack's and earlier
+layers'. Always available: {{.Builtins}}. Values of ` + "`env`" + ` may also refer to variables
+set earlier in the same chain, and to {{.InheritedEnv}}. ` + "`$$`" + ` is a literal ` + "`$`" + `, and
+so is a ` + "`$`" + ` not followed by ` + "`{`" + ` (` + "`$basearch`" + `); ` + "`${NAME:-default}`" + ` and
+other shell forms are errors. Shell fields (` + "`run`" + ` scripts, test commands, probes)
+are left to the shell, which finds build arguments in its environment. Inside a flow
+list, quote values with ` + "`${...}`" + `: ` + "`[\"pkg==${V}\"]`" + `.
+
+**Version constraints** (` + "`requires`" + `) are comparisons joined by commas, all of which
+must hold: ` + "`>=3.0, <3.1`" + `, ` + "`==3.0.*`" + `, ` + "`!=2.33.0.6`" + `. Versions are dotted numbers;
+a ` + "`-suffix`" + ` (` + "`3.8.0.3-c600u`" + `) or ` + "`+local`" + ` part (` + "`2.6.0+metax3.0.0.5`" + `) is ignored
+when comparing, and missing parts count as zero (` + "`3.0`" + ` = ` + "`3.0.0.0`" + `). A bare version
+is refused: write ` + "`==3.0.*`" + ` or ` + "`>=3.0`" + `. A layer's requirements are checked against
+the nearest image of its stack's base chain that declares the fact.
+
+**Base chains.** An Image's ` + "`from`" + ` may name another Image of the tree, which makes a
+chain; it must not loop. A stage's ` + "`from`" + ` is ` + "`base`" + ` (the image being built, as it
+stands before this recipe), an earlier stage of the same recipe, or an image.
+
+**Copy sources** are paths relative to the recipe's folder (globs allowed). Absolute
+paths, ` + "`..`" + ` escapes, symlinks leading outside the folder and missing files are
+errors. Copies from a stage take absolute paths inside that stage.
+
+**Safe values.** Package names contain no whitespace and do not start with ` + "`-`" + `;
+` + "`env`" + ` keys are variable names and values are one line; paths are absolute; URLs are
+http(s) (git also takes ssh and git); ` + "`sha256`" + ` is 64 hex digits and ` + "`commit`" + ` 40;
+modes are octal; durations are Go durations (` + "`90s`" + `, ` + "`15m`" + `); expectations are RE2
+regular expressions.
+
+## Kinds and fields
+
+{{.Types}}`
