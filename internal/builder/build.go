@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/containerd/containerd/v2/core/content"
-	contentlocal "github.com/containerd/containerd/v2/plugins/content/local"
 	"github.com/distribution/reference"
 	bkclient "github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/session"
@@ -142,7 +142,7 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	ctx = silence(ctx)
-	opt, loads, err := b.solveOpt(ctx, req)
+	opt, loads, layouts, err := b.solveOpt(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +159,11 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	res, err := b.result(req, resp, tap)
 	if err != nil {
 		return nil, err
+	}
+	for _, dir := range layouts {
+		if err := indexLayout(dir, resp.ExporterResponse); err != nil {
+			return nil, err
+		}
 	}
 	res.Loaded = loaded
 	res.Duration = time.Since(start)
@@ -206,7 +211,7 @@ func validateRequest(req Request) error {
 	return errors.Join(errs...)
 }
 
-func (b *Builder) solveOpt(ctx context.Context, req Request) (bkclient.SolveOpt, []*loadWriter, error) {
+func (b *Builder) solveOpt(ctx context.Context, req Request) (opt bkclient.SolveOpt, loads []*loadWriter, layouts []string, err error) {
 	var mtime int64
 	if req.Epoch != nil {
 		mtime = *req.Epoch * int64(time.Second)
@@ -214,7 +219,7 @@ func (b *Builder) solveOpt(ctx context.Context, req Request) (bkclient.SolveOpt,
 	step := req.Progress.Start("[macabox] prepare context")
 	ctxFS, err := newFileContext(req.Files, mtime)
 	if err != nil {
-		return bkclient.SolveOpt{}, nil, step.Done(err)
+		return opt, nil, nil, step.Done(err)
 	}
 	dfFS := newBytesContext(dockerfileName, req.Dockerfile, mtime)
 	step.Done(nil)
@@ -239,7 +244,7 @@ func (b *Builder) solveOpt(ctx context.Context, req Request) (bkclient.SolveOpt,
 	for name, nc := range req.Contexts {
 		v, storeID, store, err := namedContextValue(nc)
 		if err != nil {
-			return bkclient.SolveOpt{}, nil, fmt.Errorf("base %q: %w", name, err)
+			return opt, nil, nil, fmt.Errorf("base %q: %w", name, err)
 		}
 		attrs["context:"+name] = v
 		if store != nil {
@@ -254,7 +259,7 @@ func (b *Builder) solveOpt(ctx context.Context, req Request) (bkclient.SolveOpt,
 	}
 	sec, err := secretsAttachable(req.Secrets, lookup)
 	if err != nil {
-		return bkclient.SolveOpt{}, nil, err
+		return opt, nil, nil, err
 	}
 	if sec != nil {
 		attachables = append(attachables, sec)
@@ -262,12 +267,12 @@ func (b *Builder) solveOpt(ctx context.Context, req Request) (bkclient.SolveOpt,
 
 	if b.caps.Docker == "" && hasOutput(req, OutputLoad) {
 		if err := b.docker.ping(ctx); err != nil {
-			return bkclient.SolveOpt{}, nil, err
+			return opt, nil, nil, err
 		}
 	}
-	exports, loads, err := b.exports(ctx, req, req.Progress)
+	exports, loads, layouts, err := b.exports(ctx, req, req.Progress)
 	if err != nil {
-		return bkclient.SolveOpt{}, nil, err
+		return opt, nil, nil, err
 	}
 	return bkclient.SolveOpt{
 		Exports:       exports,
@@ -279,7 +284,7 @@ func (b *Builder) solveOpt(ctx context.Context, req Request) (bkclient.SolveOpt,
 		CacheExports:  cacheEntries(req.CacheTo, true),
 		CacheImports:  cacheEntries(req.CacheFrom, false),
 		Session:       attachables,
-	}, loads, nil
+	}, loads, layouts, nil
 }
 
 func hasOutput(req Request, t OutputType) bool {
@@ -298,7 +303,10 @@ func namedContextValue(nc NamedContext) (value, storeID string, store content.St
 	if nc.Image != "" {
 		return "docker-image://" + nc.Image, "", nil, nil
 	}
-	store, err = contentlocal.NewStore(nc.OCILayout)
+	if fi, err := os.Stat(filepath.Join(nc.OCILayout, "blobs")); err != nil || !fi.IsDir() {
+		return "", "", nil, fmt.Errorf("%s is not an OCI layout (no blobs directory)", nc.OCILayout)
+	}
+	store, err = newLayoutStore(nc.OCILayout)
 	if err != nil {
 		return "", "", nil, fmt.Errorf("OCI layout %s: %w", nc.OCILayout, err)
 	}

@@ -55,8 +55,11 @@ func (b *Builder) BuildMany(ctx context.Context, reqs []Request) (results []*Res
 		r.Contexts = resolveTargets(r.Contexts, layouts)
 		var layout string
 		if referenced[r.Name] {
-			layout = filepath.Join(tmp, fmt.Sprintf("%d", len(layouts)))
-			r.Outputs = append(append([]Output(nil), r.Outputs...), Output{Type: OutputOCI, Dest: layout})
+			layout = ociDirOutput(r.Outputs)
+			if layout == "" {
+				layout = filepath.Join(tmp, fmt.Sprintf("%d", len(layouts)))
+				r.Outputs = append(append([]Output(nil), r.Outputs...), Output{Type: OutputOCI, Dest: layout})
+			}
 		}
 		res, err := b.Build(ctx, r)
 		if err != nil {
@@ -88,4 +91,15 @@ func resolveTargets(in map[string]NamedContext, layouts map[string]NamedContext)
 		out[k] = nc
 	}
 	return out
+}
+
+// ociDirOutput is the OCI directory the request already writes, if any: a
+// build has at most one, and it serves as the base's layout as well.
+func ociDirOutput(outs []Output) string {
+	for _, o := range outs {
+		if o.Type == OutputOCI && !isTarball(o.Dest) {
+			return o.Dest
+		}
+	}
+	return ""
 }

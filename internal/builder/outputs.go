@@ -2,6 +2,8 @@ package builder
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +14,8 @@ import (
 
 	"github.com/distribution/reference"
 	bkclient "github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/client/ociindex"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // OutputType names where an image goes.
@@ -146,9 +150,7 @@ func imageAttrs(epoch *int64, tags []string, embedded bool) map[string]string {
 
 // exports turns outputs into BuildKit export entries. Loads into Docker
 // return their writer so the build can wait for Docker's answer.
-func (b *Builder) exports(ctx context.Context, req Request, progress *Progress) ([]bkclient.ExportEntry, []*loadWriter, error) {
-	var entries []bkclient.ExportEntry
-	var loads []*loadWriter
+func (b *Builder) exports(ctx context.Context, req Request, progress *Progress) (entries []bkclient.ExportEntry, loads []*loadWriter, layouts []string, err error) {
 	embedded := b.caps.Docker != ""
 	for _, o := range req.Outputs {
 		attrs := imageAttrs(req.Epoch, req.Tags, embedded)
@@ -159,24 +161,30 @@ func (b *Builder) exports(ctx context.Context, req Request, progress *Progress) 
 		case o.Type == OutputLoad:
 			lw, err := b.docker.startLoad(ctx)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			loads = append(loads, lw)
 			e.Output = func(map[string]string) (io.WriteCloser, error) {
 				return &stepCloser{WriteCloser: lw, step: progress.Start("load into docker")}, nil
 			}
 		case o.Type == OutputOCI && !isTarball(o.Dest):
-			attrs["tar"] = "false"
-			dir, err := filepath.Abs(o.Dest)
-			if err != nil {
-				return nil, nil, err
+			// BuildKit takes one OCI store per solve, and writes into
+			// it only the blobs the layout lacks.
+			if len(layouts) > 0 {
+				return nil, nil, nil, fmt.Errorf("only one OCI directory output per build (%s and %s)", layouts[0], o.Dest)
 			}
-			e.OutputDir = dir
+			attrs["tar"] = "false"
+			store, err := newLayoutStore(o.Dest)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("output %s: %w", o.Dest, err)
+			}
+			e.OutputStore = store
+			layouts = append(layouts, o.Dest)
 		case o.Type == OutputOCI || o.Type == OutputDocker:
 			e.Output = fileOutput(o.Dest)
 		case o.Type == OutputPush:
 			if len(req.Tags) == 0 {
-				return nil, nil, fmt.Errorf("push needs at least one tag (--tag REGISTRY/NAME:TAG)")
+				return nil, nil, nil, fmt.Errorf("push needs at least one tag (--tag REGISTRY/NAME:TAG)")
 			}
 			attrs["push"] = "true"
 			if allLoopback(req.Tags) {
@@ -185,7 +193,36 @@ func (b *Builder) exports(ctx context.Context, req Request, progress *Progress) 
 		}
 		entries = append(entries, e)
 	}
-	return entries, loads, nil
+	return entries, loads, layouts, nil
+}
+
+// indexLayout records the exported image in the layout's index.json, as
+// BuildKit's client does for the directories it manages itself: under the
+// image's names, or "latest" when it has none.
+func indexLayout(dir string, resp map[string]string) error {
+	raw := resp["containerimage.descriptor"]
+	if raw == "" {
+		return fmt.Errorf("output %s: the exporter returned no image descriptor", dir)
+	}
+	dt, err := base64.StdEncoding.DecodeString(raw)
+	if err != nil {
+		return fmt.Errorf("output %s: %w", dir, err)
+	}
+	var desc ocispec.Descriptor
+	if err := json.Unmarshal(dt, &desc); err != nil {
+		return fmt.Errorf("output %s: %w", dir, err)
+	}
+	names := []ociindex.NameOrTag{ociindex.Tag("latest")}
+	if n := resp["image.name"]; n != "" {
+		names = nil
+		for _, name := range strings.Split(n, ",") {
+			names = append(names, ociindex.Name(name))
+		}
+	}
+	if err := ociindex.NewStoreIndex(dir).Put(desc, names...); err != nil {
+		return fmt.Errorf("output %s: %w", dir, err)
+	}
+	return nil
 }
 
 func isTarball(dest string) bool {
