@@ -151,6 +151,9 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	tap.wait()
 	loaded, loadErr := finishLoads(loads, err)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("build cancelled: %w", context.Cause(ctx))
+		}
 		return nil, stepError(err, tap, req.Origin)
 	}
 	if loadErr != nil {
@@ -216,7 +219,7 @@ func (b *Builder) solveOpt(ctx context.Context, req Request) (opt bkclient.Solve
 	if req.Epoch != nil {
 		mtime = *req.Epoch * int64(time.Second)
 	}
-	step := req.Progress.Start("[macabox] prepare context")
+	step := req.Progress.Start("prepare build context")
 	ctxFS, err := newFileContext(req.Files, mtime)
 	if err != nil {
 		return opt, nil, nil, step.Done(err)
