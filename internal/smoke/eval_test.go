@@ -237,3 +237,11 @@ func TestTimeouts(t *testing.T) {
 		t.Error("bad duration accepted")
 	}
 }
+
+func TestCleanText(t *testing.T) {
+	got := TailOf("\x1b[1;32mok\x1b[0m \x1b]0;title\x07done\r\n10%\r100%\nbad\xffbyte\x00\n")
+	want := "ok done\n10%\n100%\nbad\uFFFDbyte\uFFFD"
+	if got.Text != want {
+		t.Errorf("cleaned = %q, want %q", got.Text, want)
+	}
+}

@@ -1,6 +1,7 @@
 package smoke
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -15,9 +16,32 @@ const (
 )
 
 // TailOf keeps the last lines of s, at most tailLines lines and about
-// tailBytes bytes.
+// tailBytes bytes, as plain text (see cleanText).
 func TailOf(s string) Tail {
-	return tailOf(s, tailLines, tailBytes)
+	return tailOf(cleanText(s), tailLines, tailBytes)
+}
+
+// ansiEscape matches terminal escape sequences: CSI (colours, cursor moves)
+// and OSC (titles, links).
+var ansiEscape = regexp.MustCompile(`\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]`)
+
+// cleanText makes program output fit for reports read anywhere: colours and
+// cursor codes go, a carriage return (progress bars) starts a new line, and
+// other control characters and invalid UTF-8 become U+FFFD.
+func cleanText(s string) string {
+	s = ansiEscape.ReplaceAllString(s, "")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case r == '\r':
+			return '\n'
+		case r < 0x20 || r == 0x7f || r == utf8.RuneError:
+			return utf8.RuneError
+		}
+		return r
+	}, s)
 }
 
 func tailOf(s string, maxLines, maxBytes int) Tail {

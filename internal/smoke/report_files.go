@@ -1,0 +1,119 @@
+package smoke
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ReportFormat is one rendering of a Report.
+type ReportFormat string
+
+const (
+	FormatText     ReportFormat = "text"
+	FormatJSON     ReportFormat = "json"
+	FormatJUnit    ReportFormat = "junit"
+	FormatMarkdown ReportFormat = "md"
+)
+
+// ReportSpec asks for one report file: `--report junit=out.xml`.
+type ReportSpec struct {
+	Format ReportFormat
+	// Path is the file to write; "-" means the stdout given to WriteReports.
+	Path string
+}
+
+// ParseReportFlag reads FORMAT=PATH, with FORMAT one of text, json, junit
+// (or xml), md (or markdown).
+func ParseReportFlag(s string) (ReportFormat, string, error) {
+	name, path, ok := strings.Cut(s, "=")
+	if !ok || path == "" {
+		return "", "", fmt.Errorf("report %q: want FORMAT=PATH, e.g. junit=smoke.xml", s)
+	}
+	var f ReportFormat
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "text", "txt":
+		f = FormatText
+	case "json":
+		f = FormatJSON
+	case "junit", "xml":
+		f = FormatJUnit
+	case "md", "markdown":
+		f = FormatMarkdown
+	default:
+		return "", "", fmt.Errorf("report %q: unknown format %q (want text, json, junit or md)", s, name)
+	}
+	return f, path, nil
+}
+
+// Render writes the report in one format. Text is never coloured here: files
+// are not terminals.
+func Render(w io.Writer, r *Report, f ReportFormat) error {
+	switch f {
+	case FormatText:
+		return WriteText(w, r, false)
+	case FormatJSON:
+		return WriteJSON(w, r)
+	case FormatJUnit:
+		return WriteJUnit(w, r)
+	case FormatMarkdown:
+		return WriteMarkdown(w, r)
+	}
+	return fmt.Errorf("unknown report format %q", f)
+}
+
+// WriteReports writes every requested report. Files are replaced whole
+// (written beside, then renamed), so a reader never sees half a report; a
+// path of "-" goes to stdout. All reports are attempted; the errors are joined.
+func WriteReports(r *Report, specs []ReportSpec, stdout io.Writer) error {
+	var errs []error
+	for _, s := range specs {
+		var buf bytes.Buffer
+		if err := Render(&buf, r, s.Format); err != nil {
+			errs = append(errs, fmt.Errorf("rendering the %s report: %w", s.Format, err))
+			continue
+		}
+		if s.Path == "-" {
+			if stdout == nil {
+				errs = append(errs, fmt.Errorf("the %s report goes to stdout, but there is none", s.Format))
+				continue
+			}
+			if _, err := stdout.Write(buf.Bytes()); err != nil {
+				errs = append(errs, fmt.Errorf("writing the %s report: %w", s.Format, err))
+			}
+			continue
+		}
+		if err := replaceFile(s.Path, buf.Bytes()); err != nil {
+			errs = append(errs, fmt.Errorf("writing the %s report: %w", s.Format, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func replaceFile(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
