@@ -157,8 +157,11 @@ func unreachable(addr string, err error) error {
 	msg = strings.TrimPrefix(msg, "transport: Error while dialing: ")
 	msg = strings.TrimSpace(strings.ReplaceAll(msg, `\n`, " "))
 	fix := "start buildkitd there or pass another --builder"
-	if strings.HasPrefix(addr, "docker-container://") {
+	switch {
+	case strings.HasPrefix(addr, "docker-container://"):
 		fix = "start the container (it must run buildkitd and have buildctl) or pass another --builder"
+	case strings.HasPrefix(addr, "tcp://"):
+		fix = "start buildkitd there, check --tls-ca, --tls-cert, --tls-key and --tls-server-name if it uses TLS, or pass another --builder"
 	}
 	return fmt.Errorf("builder %s is not reachable: %s; %s", addr, msg, fix)
 }

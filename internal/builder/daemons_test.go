@@ -102,24 +102,32 @@ func tail(s string, n int) string {
 // returns its address.
 func startBuildkitd(t *testing.T) string {
 	t.Helper()
-	bin := requireEnv(t, "MACABOX_TEST_BUILDKITD")
 	dir := shortTempDir(t, "mbk-")
 	sock := filepath.Join(dir, "buildkitd.sock")
-	addr := "unix://" + sock
-	cmd := exec.Command(bin,
+	startBuildkitdAt(t, dir, "unix", sock)
+	return "unix://" + sock
+}
+
+// startBuildkitdAt starts buildkitd with its root under dir, listening on
+// network/address ("unix" and a path, or "tcp" and HOST:PORT), with extra
+// flags (TLS).
+func startBuildkitdAt(t *testing.T, dir, network, address string, extra ...string) {
+	t.Helper()
+	bin := requireEnv(t, "MACABOX_TEST_BUILDKITD")
+	args := append([]string{
 		"--root", filepath.Join(dir, "root"),
-		"--addr", addr,
+		"--addr", network + "://" + address,
 		"--oci-worker=true", "--containerd-worker=false",
-	)
-	startProcess(t, cmd, filepath.Join(dir, "buildkitd.log"))
+	}, extra...)
+	startProcess(t, exec.Command(bin, args...), filepath.Join(dir, "buildkitd.log"))
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if c, err := net.Dial("unix", sock); err == nil {
+		if c, err := net.Dial(network, address); err == nil {
 			c.Close()
-			return addr
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("buildkitd did not listen on %s within 30s", sock)
+			t.Fatalf("buildkitd did not listen on %s within 30s", address)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
