@@ -1,0 +1,207 @@
+package testenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Buildkitd is a buildkitd started by StartBuildkitd for one test.
+type Buildkitd struct {
+	// Addr is the daemon's address, unix://<Dir>/buildkitd.sock.
+	Addr string
+	// Root is its state directory; it starts empty, so nothing is cached.
+	Root string
+	// Dir holds Root, the socket, the config and the log; it is removed
+	// when the test ends.
+	Dir string
+	// LogFile collects the daemon's stdout and stderr.
+	LogFile string
+
+	cmd    *exec.Cmd
+	exited chan struct{}
+	stop   sync.Once
+	err    error
+}
+
+type buildkitdOptions struct {
+	config  string
+	args    []string
+	timeout time.Duration
+}
+
+// BuildkitdOption adjusts StartBuildkitd.
+type BuildkitdOption func(*buildkitdOptions)
+
+// WithBuildkitdConfig replaces the daemon's buildkitd.toml.
+func WithBuildkitdConfig(toml string) BuildkitdOption {
+	return func(o *buildkitdOptions) { o.config = toml }
+}
+
+// WithBuildkitdArgs appends command-line flags.
+func WithBuildkitdArgs(args ...string) BuildkitdOption {
+	return func(o *buildkitdOptions) { o.args = append(o.args, args...) }
+}
+
+// WithStartTimeout bounds how long StartBuildkitd waits for the daemon to
+// answer (default one minute).
+func WithStartTimeout(d time.Duration) BuildkitdOption {
+	return func(o *buildkitdOptions) { o.timeout = d }
+}
+
+// defaultBuildkitdConfig keeps a host's /etc/buildkit/buildkitd.toml out of
+// tests and matches the shared daemon that scripts/testenv.sh starts.
+const defaultBuildkitdConfig = `[worker.oci]
+  enabled = true
+  gc = true
+[worker.containerd]
+  enabled = false
+`
+
+// StartBuildkitd starts a fresh buildkitd (the pinned MACABOX_TEST_BUILDKITD)
+// with an empty root and its own socket, for tests that must not share a
+// cache with anything, such as reproducibility checks. The daemon is stopped
+// and its directory removed when the test ends, also when it fails.
+func StartBuildkitd(t testing.TB, opts ...BuildkitdOption) *Buildkitd {
+	t.Helper()
+	o := buildkitdOptions{config: defaultBuildkitdConfig, timeout: time.Minute}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	// Only the two binaries are needed, but a test that starts its own
+	// daemon builds on the fixtures too, so ask for the whole world.
+	env := Require(t)
+
+	dir := TempDir(t)
+	b := &Buildkitd{
+		Addr:    "unix://" + filepath.Join(dir, "buildkitd.sock"),
+		Root:    filepath.Join(dir, "root"),
+		Dir:     dir,
+		LogFile: filepath.Join(dir, "buildkitd.log"),
+		exited:  make(chan struct{}),
+	}
+	config := filepath.Join(dir, "buildkitd.toml")
+	if err := os.WriteFile(config, []byte(o.config), 0o644); err != nil {
+		t.Fatalf("testenv: writing buildkitd config: %v", err)
+	}
+	logf, err := os.Create(b.LogFile)
+	if err != nil {
+		t.Fatalf("testenv: creating buildkitd log: %v", err)
+	}
+	defer logf.Close()
+
+	args := append([]string{
+		"--config", config,
+		"--root", b.Root,
+		"--addr", b.Addr,
+		"--oci-worker=true",
+		"--containerd-worker=false",
+		"--oci-worker-net=host",
+	}, o.args...)
+	b.cmd = exec.Command(env.Buildkitd, args...)
+	b.cmd.Stdout = logf
+	b.cmd.Stderr = logf
+	setProcessGroup(b.cmd)
+	if err := b.cmd.Start(); err != nil {
+		t.Fatalf("testenv: starting %s: %v", env.Buildkitd, err)
+	}
+	go func() {
+		b.err = b.cmd.Wait()
+		close(b.exited)
+	}()
+	// Registered after TempDir's cleanup, so it runs first: the daemon is
+	// gone before its directory is removed.
+	t.Cleanup(func() {
+		if err := b.Stop(); err != nil {
+			t.Errorf("testenv: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("testenv: buildkitd log (%s):\n%s", b.Addr, tail(b.LogFile, 40))
+		}
+	})
+
+	if err := b.waitReady(env.Buildctl, o.timeout); err != nil {
+		t.Fatalf("testenv: buildkitd at %s: %v\nlog:\n%s", b.Addr, err, tail(b.LogFile, 40))
+	}
+	return b
+}
+
+// waitReady polls `buildctl debug workers` until the daemon lists its
+// workers: the socket appears before the workers are ready.
+func (b *Buildkitd) waitReady(buildctl string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	var lastErr error
+	for time.Now().Before(deadline) {
+		select {
+		case <-b.exited:
+			return fmt.Errorf("exited while starting: %v", b.err)
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		out, err := exec.CommandContext(ctx, buildctl, "--addr", b.Addr, "debug", "workers").CombinedOutput()
+		cancel()
+		if err == nil {
+			return nil
+		}
+		lastErr = fmt.Errorf("%v: %s", err, strings.TrimSpace(string(out)))
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("no answer within %v (last: %v)", timeout, lastErr)
+}
+
+// Stop terminates the daemon, and its whole process group if it does not
+// exit within 20 seconds. It is safe to call more than once; the test's
+// cleanup calls it anyway.
+func (b *Buildkitd) Stop() error {
+	var err error
+	b.stop.Do(func() {
+		select {
+		case <-b.exited:
+			return
+		default:
+		}
+		terminate(b.cmd.Process)
+		select {
+		case <-b.exited:
+			return
+		case <-time.After(20 * time.Second):
+		}
+		killProcessGroup(b.cmd.Process)
+		select {
+		case <-b.exited:
+			err = errors.New("buildkitd ignored SIGTERM for 20s and was killed")
+		case <-time.After(10 * time.Second):
+			err = fmt.Errorf("buildkitd (pid %d) survived SIGKILL", b.cmd.Process.Pid)
+		}
+	})
+	return err
+}
+
+// Exited reports whether the daemon process has ended.
+func (b *Buildkitd) Exited() bool {
+	select {
+	case <-b.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+func tail(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
