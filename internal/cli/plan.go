@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ccf-ai-infra/macabox/internal/plan"
+)
+
+type planOptions struct {
+	*globalOptions
+	target string
+	format string
+	set    []string
+}
+
+func newPlanCommand(g *globalOptions, s Streams) *cobra.Command {
+	o := &planOptions{globalOptions: g}
+	cmd := &cobra.Command{
+		Use:   "plan TARGET",
+		Short: "Show the resolved plan of a target, or the exact Dockerfile it builds",
+		Long: `Plan resolves a Stack or Image (its base chain, layers, arguments, environment and
+smoke tests) and prints either the exact Dockerfile that "macabox build" sends to
+BuildKit, or the plan as JSON. Rendering is deterministic: the same recipes and
+arguments always give the same bytes.
+
+TARGET is a recipe name from the tree (see "macabox list") or a recipe file.`,
+		Example: `  macabox plan demo
+  macabox plan mineru-maca3 --format json | jq '.steps[].source'
+  macabox plan recipes/mineru/stack.yaml --set MINERU_VERSION=2.5.4`,
+		Args: cobra.ExactArgs(1),
+		ValidArgsFunction: completeTargets(g),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.target = args[0]
+			return runPlan(o, s)
+		},
+	}
+	cmd.Flags().StringVar(&o.format, "format", "dockerfile", "output: dockerfile or json")
+	cmd.Flags().StringArrayVar(&o.set, "set", nil, "override a build argument, NAME=VALUE (repeatable)")
+	return cmd
+}
+
+func runPlan(o *planOptions, s Streams) error {
+	if o.format != "dockerfile" && o.format != "json" {
+		return cannot("--format %q: want dockerfile or json", o.format)
+	}
+	args, err := parseSets(o.set)
+	if err != nil {
+		return err
+	}
+	set, name, err := resolveTarget(o.globalOptions, o.target)
+	if err != nil {
+		return err
+	}
+	p, err := plan.New(set, name, plan.Options{Args: args})
+	if err != nil {
+		return problems(err)
+	}
+	if o.format == "json" {
+		enc := json.NewEncoder(s.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(p)
+	}
+	r, err := plan.Render(p)
+	if err != nil {
+		return problems(err)
+	}
+	_, err = s.Out.Write(r.Dockerfile)
+	return err
+}
+
+// parseSets reads repeated NAME=VALUE flags. The value is kept byte for byte.
+func parseSets(pairs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, p := range pairs {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			return nil, cannot("--set %q: want NAME=VALUE", p)
+		}
+		if _, dup := out[k]; dup {
+			return nil, cannot("--set %s given twice", k)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// completeTargets offers the names of the recipe tree to shell completion.
+func completeTargets(g *globalOptions) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		root, err := findRoot(g.root)
+		if err != nil || root == "" {
+			return nil, cobra.ShellCompDirectiveDefault
+		}
+		set, _ := loadSet(root)
+		var names []string
+		for _, e := range listEntries(set) {
+			if e.Kind != "Layer" && strings.HasPrefix(e.Name, prefix) {
+				names = append(names, fmt.Sprintf("%s\t%s", e.Name, e.Kind))
+			}
+		}
+		return names, cobra.ShellCompDirectiveDefault
+	}
+}
