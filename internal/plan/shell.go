@@ -21,7 +21,9 @@ func shellFormOK(script string) bool {
 		return false
 	case strings.TrimSpace(script) != script:
 		return false
-	case strings.HasPrefix(script, "-"), strings.HasPrefix(script, "["):
+	case strings.HasPrefix(script, "-"), strings.HasPrefix(script, "+"), strings.HasPrefix(script, "["):
+		// sh reads a leading - or + as its own option, the frontend a
+		// leading - as a RUN flag and [ as exec form.
 		return false
 	case strings.HasSuffix(script, `\`):
 		return false
@@ -34,8 +36,12 @@ func shellFormOK(script string) bool {
 	return !strings.Contains(strings.ReplaceAll(script, "&&", ""), "&")
 }
 
-// execForm is the exec-form text that runs script with `/bin/sh -ec`.
+// execForm is the exec-form text that runs script with `/bin/sh -ec`. A
+// script that starts like an option follows "--", which ends sh's options.
 func execForm(script string) string {
+	if strings.HasPrefix(script, "-") || strings.HasPrefix(script, "+") {
+		return jsonArray("/bin/sh", "-ec", "--", script)
+	}
 	return jsonArray("/bin/sh", "-ec", script)
 }
 
