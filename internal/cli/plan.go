@@ -31,7 +31,7 @@ TARGET is a recipe name from the tree (see "macabox list") or a recipe file.`,
 		Example: `  macabox plan demo
   macabox plan mineru-maca3 --format json | jq '.steps[].source'
   macabox plan recipes/mineru/stack.yaml --set MINERU_VERSION=2.5.4`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeTargets(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.target = args[0]

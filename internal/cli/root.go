@@ -82,5 +82,8 @@ Results go to stdout, messages and progress to stderr. Exit codes: 0 success,
 		newPlanCommand(g, s),
 		newVersionCommand(s),
 	)
+	// Added eagerly (cobra otherwise adds it at Execute) so the generated
+	// reference documents shell completion too.
+	root.InitDefaultCompletionCmd()
 	return root
 }
