@@ -81,3 +81,15 @@ func TestResolveAddr(t *testing.T) {
 		t.Errorf("no address: %v", err)
 	}
 }
+
+func TestConnectDockerUnreachable(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+	start := time.Now()
+	_, err := Connect(context.Background(), DockerAddr, ConnectOptions{DialTimeout: 3 * time.Second})
+	if e := errorContains(err, "builder docker", "/nonexistent/docker.sock", "start dockerd"); e != nil {
+		t.Fatal(e)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
