@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,16 +42,7 @@ type Capabilities struct {
 	Warnings []string
 }
 
-func (c Capabilities) hasExporter(name string) bool { return contains(c.Exporters, name) }
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+func (c Capabilities) hasExporter(name string) bool { return slices.Contains(c.Exporters, name) }
 
 // semver is the part of a BuildKit version that decides features.
 type semver struct{ major, minor int }
@@ -225,12 +217,12 @@ func checkRequest(c Capabilities, addr string, req Request) error {
 		errs = append(errs, fmt.Errorf("%d outputs in one build need BuildKit v0.13 or newer; %s: ask for one output, or %s", exporters, builder, otherBuilder))
 	}
 	for _, cs := range req.CacheTo {
-		if !contains(c.CacheExport, cs.Type) {
+		if !slices.Contains(c.CacheExport, cs.Type) {
 			errs = append(errs, fmt.Errorf("cache-to type=%s is not supported; %s, which exports cache only as %s: drop --cache-to or %s", cs.Type, builder, strings.Join(c.CacheExport, ", "), otherBuilder))
 		}
 	}
 	for _, cs := range req.CacheFrom {
-		if !contains(c.CacheImport, cs.Type) {
+		if !slices.Contains(c.CacheImport, cs.Type) {
 			errs = append(errs, fmt.Errorf("cache-from type=%s is not supported; %s, which imports cache only from %s: drop --cache-from or %s", cs.Type, builder, strings.Join(c.CacheImport, ", "), otherBuilder))
 		}
 	}
