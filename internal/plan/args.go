@@ -16,7 +16,7 @@ type argState struct {
 	// buildOnly marks a builtin whose value only the build knows
 	// (SOURCE_DATE_EPOCH): a run script can read it, a structured value not.
 	buildOnly bool
-	state     int // 0 unresolved, 1 resolving, 2 resolved
+	override  string // from Options.Args, when Overridden
 }
 
 // resolveArgs gives every argument its final value: the defaults of the
@@ -81,20 +81,18 @@ func (r *resolver) resolveArgs() error {
 		}
 		// A value from the command line is taken literally: the shell that
 		// ran macabox has already expanded what the user meant to expand.
-		a.Value, a.Overridden, a.state = v, true, 2
+		a.override, a.Overridden = v, true
 	}
 	if len(unknown) > 0 {
 		return fmt.Errorf("--set: unknown argument %s; known: %s", strings.Join(unknown, ", "), knownList(order))
 	}
 
+	// Defaults are what the recipes alone give; values add Options.Args.
+	defaults := r.evalArgs(order, false)
+	values := r.evalArgs(order, true)
 	for _, name := range order {
 		a := r.args[name]
-		r.resolveArg(a)
-		if a.Overridden {
-			a.Default, _ = r.expandDefault(a)
-		} else {
-			a.Default = a.Value
-		}
+		a.Default, a.Value = defaults[name], values[name]
 	}
 	for _, name := range sortedKeys(r.args) {
 		if a := r.args[name]; a.Builtin && !a.buildOnly {
@@ -124,46 +122,52 @@ func (r *resolver) addBuiltins() {
 	}
 	for _, name := range recipe.BuiltinArgs() {
 		v, known := values[name]
-		a := &argState{Arg: Arg{Name: name, Value: v, Default: v, Recipe: "macabox", Builtin: true}, state: 2}
+		a := &argState{Arg: Arg{Name: name, Value: v, Default: v, Recipe: "macabox", Builtin: true}}
 		a.buildOnly = !known || v == ""
 		r.args[name] = a
 	}
 }
 
-// resolveArg computes an argument's value from its definition, resolving
-// the arguments it refers to first.
-func (r *resolver) resolveArg(a *argState) {
-	switch a.state {
-	case 2:
-		return
-	case 1:
-		r.fail(a.orig, a.Name, "the default of %s refers back to itself through other arguments", a.Name)
-		a.state = 2
-		return
-	}
-	a.state = 1
-	a.Value, _ = r.expandDefault(a)
-	a.state = 2
-}
-
-func (r *resolver) expandDefault(a *argState) (string, bool) {
-	v, err := recipe.Expand(a.def.Value, func(name string) (string, bool) {
-		b, ok := r.args[name]
-		if !ok || b.buildOnly {
-			return "", false
+// evalArgs computes every argument's value from its definition, resolving
+// the arguments a default refers to first; with useOpts, Options.Args
+// replace definitions (taken literally: the shell that ran macabox has
+// already expanded what the user meant to expand).
+func (r *resolver) evalArgs(order []string, useOpts bool) map[string]string {
+	values := map[string]string{}
+	state := map[string]int{} // 1 resolving, 2 resolved
+	var eval func(a *argState) string
+	eval = func(a *argState) string {
+		switch {
+		case a.Builtin:
+			return a.Value
+		case useOpts && a.Overridden:
+			return a.override
+		case state[a.Name] == 2:
+			return values[a.Name]
+		case state[a.Name] == 1:
+			r.fail(a.orig, a.Name, "the default of %s refers back to itself through other arguments", a.Name)
+			return ""
 		}
-		r.resolveArg(b)
-		return b.Value, true
-	})
-	if err != nil {
-		r.fail(a.orig, a.Name, "%v", err)
-		return "", false
+		state[a.Name] = 1
+		v, err := recipe.Expand(a.def.Value, func(name string) (string, bool) {
+			b, ok := r.args[name]
+			if !ok || b.buildOnly {
+				return "", false
+			}
+			return eval(b), true
+		})
+		if err != nil {
+			r.fail(a.orig, a.Name, "%v", err)
+		} else if why := checkLine(v); why != "" {
+			r.fail(a.orig, a.Name, "the value %s", why)
+		}
+		values[a.Name], state[a.Name] = v, 2
+		return v
 	}
-	if why := checkLine(v); why != "" {
-		r.fail(a.orig, a.Name, "the value %s", why)
-		return v, false
+	for _, name := range order {
+		values[name] = eval(r.args[name])
 	}
-	return v, true
+	return values
 }
 
 func knownList(names []string) string {

@@ -68,7 +68,9 @@ type MACA struct {
 type Arg struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
-	// Default is the value the recipes give, before Options.Args.
+	// Default is the value the recipes alone give, without Options.Args
+	// (a default such as v${VERSION} follows an overridden VERSION only in
+	// Value).
 	Default string `json:"default"`
 	// Overridden is true when Options.Args set the value.
 	Overridden bool `json:"overridden,omitempty"`
@@ -78,7 +80,7 @@ type Arg struct {
 	// Recipe and Pos say where Default was written (the last recipe in
 	// image → layers → stack order that sets it).
 	Recipe string     `json:"recipe"`
-	Pos    recipe.Pos `json:"pos"`
+	Pos    recipe.Pos `json:"pos,omitzero"`
 }
 
 // EnvVar is one environment assignment, in the order the build makes them.

@@ -66,15 +66,11 @@ func New(set *recipe.Set, target string, opts Options) (*Plan, error) {
 	if err := r.resolveArgs(); err != nil {
 		return nil, err
 	}
-	if err := r.errs.Err(); err != nil {
-		return nil, err
-	}
+	// Every recipe problem is collected before returning, so one run tells
+	// the author all there is to fix.
 	r.resolveSteps()
 	r.resolveRuntime()
 	r.resolveSmoke()
-	if err := r.errs.Err(); err != nil {
-		return nil, err
-	}
 	if err := r.resolveContext(); err != nil {
 		return nil, err
 	}
@@ -112,8 +108,16 @@ type resolver struct {
 	copies   []pendingCopy
 }
 
+// fail records a recipe problem, once: some are met twice (arguments are
+// evaluated with and without Options.Args).
 func (r *resolver) fail(pos recipe.Pos, field, format string, a ...any) {
-	r.errs = append(r.errs, &recipe.Error{Pos: pos, Field: field, Msg: fmt.Sprintf(format, a...)})
+	e := &recipe.Error{Pos: pos, Field: field, Msg: fmt.Sprintf(format, a...)}
+	for _, have := range r.errs {
+		if *have == *e {
+			return
+		}
+	}
+	r.errs = append(r.errs, e)
 }
 
 // findTarget looks the target up by name, then as a recipe file.

@@ -1,0 +1,222 @@
+package plan
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ccf-ai-infra/macabox/internal/recipe"
+)
+
+func loadCase(t *testing.T, name string) *recipe.Set {
+	t.Helper()
+	set, err := recipe.LoadTree(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// wantErr checks that err mentions every part.
+func wantErr(t *testing.T, err error, parts ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error; want one mentioning %q", parts)
+	}
+	for _, p := range parts {
+		if !strings.Contains(err.Error(), p) {
+			t.Errorf("error %q does not mention %q", err, p)
+		}
+	}
+}
+
+func TestTargets(t *testing.T) {
+	set := loadCase(t, "simple")
+	_, err := New(set, "hello", Options{})
+	wantErr(t, err, "recipes/hello/hello.yaml:3:7:", `layer "hello" cannot be built on its own`, "Stack", "layers: [hello]")
+	var errs recipe.Errors
+	if !errors.As(err, &errs) {
+		t.Errorf("a layer target gives %T, want recipe.Errors", err)
+	}
+
+	_, err = New(set, "nope", Options{})
+	wantErr(t, err, `unknown target "nope"`, "hello-stack", "maca-sim-3.0")
+
+	p, err := New(set, "maca-sim-3.0", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Kind != recipe.KindImage || len(p.Layers) != 0 || p.Stages[len(p.Stages)-1].Name != "after-maca-sim-3.0" {
+		t.Errorf("image target planned as %s with layers %v and stages %v", p.Kind, p.Layers, p.Stages)
+	}
+
+	// A recipe file names its image or stack; a file of only layers names
+	// nothing buildable.
+	p, err = New(set, filepath.Join("testdata", "simple", "recipes", "hello", "hello.yaml"), Options{})
+	if err != nil || p.Target != "hello-stack" {
+		t.Errorf("target by file: %v, %v", p, err)
+	}
+}
+
+func TestSetArgs(t *testing.T) {
+	set := loadCase(t, "args-override")
+	_, err := New(set, "tool-sim", Options{Args: map[string]string{"VERSON": "1", "ZZZ": "2"}})
+	wantErr(t, err, "unknown argument VERSON, ZZZ", "known: CHANNEL, TAG, URL, VERSION")
+
+	_, err = New(set, "tool-sim", Options{Args: map[string]string{"MACA_VERSION": "3.1"}})
+	wantErr(t, err, "MACA_VERSION is set by macabox")
+
+	_, err = New(set, "tool-sim", Options{Args: map[string]string{"VERSION": "1\nRUN evil"}})
+	wantErr(t, err, "--set VERSION", "line break")
+
+	p, err := New(set, "tool-sim", Options{Args: map[string]string{"VERSION": `$(id) "q"`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := findArg(p, "TAG"); a.Value != `v$(id) "q"` || a.Default != "v2.0" {
+		t.Errorf("TAG follows --set VERSION as %q (default %q)", a.Value, a.Default)
+	}
+}
+
+// Values the recipe validator would refuse still cannot break the
+// Dockerfile: the planner reports them at their position.
+func TestPositionedProblems(t *testing.T) {
+	root := t.TempDir()
+	m := &mem{file: filepath.Join(root, "recipes", "bad", "bad.yaml")}
+	layer := &recipe.Layer{
+		Header: m.header(recipe.KindLayer, "bad"),
+		Args:   m.kv("A", "${B}", "B", "${A}", "C", "x${NOPE}"),
+		Steps: []recipe.Step{
+			{Pos: m.pos(), Apt: &recipe.AptStep{Packages: m.list("ok", "two\nlines", "-o=evil")}},
+			{Pos: m.pos(), Pip: &recipe.PipStep{Packages: m.list("x==${SOURCE_DATE_EPOCH}")}},
+			{Pos: m.pos(), Copy: &recipe.CopyStep{Src: m.list("../outside"), Dest: m.s("/x")}},
+			{Pos: m.pos(), Run: &recipe.RunStep{Script: m.s("true"), Cache: m.list("/a,b=c")}},
+			{Pos: m.pos(), Download: &recipe.DownloadStep{URL: m.s("ftp://x/y"), SHA256: m.s("abc"), Dest: m.s("rel")}},
+			{Pos: m.pos(), Workdir: ptr(m.s("/trailing "))},
+			{Pos: m.pos(), Git: &recipe.GitStep{URL: m.s("https://x/y.git"), Commit: m.s("abc"), Dest: m.s("/src")}},
+		},
+	}
+	_, err := New(memSet(root, layer, nil), "test", Options{})
+	file := filepath.Join(root, "recipes", "bad", "bad.yaml")
+	for _, want := range []string{
+		"refers back to itself",
+		"unknown reference ${NOPE}",
+		"line break",
+		`"-o=evil" is not a package name`,
+		"${SOURCE_DATE_EPOCH} is only known when the image is built",
+		`"../outside" is not a path inside the recipe's folder`,
+		"--mount option",
+		"http:// or https://",
+		"64 hexadecimal digits",
+		`"rel" must be absolute`,
+		"starts or ends with a space",
+		"full hexadecimal object name",
+	} {
+		wantErr(t, err, want)
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if !strings.HasPrefix(line, file+":") {
+			t.Errorf("problem without a position in the recipe: %q", line)
+		}
+	}
+}
+
+func TestStagesAndCopies(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "recipes", "st", "files", "a.txt"), "a")
+	writeFile(t, filepath.Join(root, "recipes", "st", "files", "b.txt"), "b")
+	m := &mem{file: filepath.Join(root, "recipes", "st", "st.yaml")}
+	layer := &recipe.Layer{
+		Header: m.header(recipe.KindLayer, "st"),
+		Stages: []recipe.Stage{
+			{Name: m.s("build"), From: m.s("base"), Steps: []recipe.Step{{Pos: m.pos(), Run: &recipe.RunStep{Script: m.s("make")}}}},
+			{Name: m.s("test"), From: m.s("build"), Steps: []recipe.Step{{Pos: m.pos(), Run: &recipe.RunStep{Script: m.s("make test")}}}},
+			{Name: m.s("tools"), From: m.s("docker.io/library/golang:1.26"), Steps: []recipe.Step{{Pos: m.pos(), Run: &recipe.RunStep{Script: m.s("go version")}}}},
+			{Name: m.s("on-image"), From: m.s("base-image"), Steps: []recipe.Step{{Pos: m.pos(), Run: &recipe.RunStep{Script: m.s("true")}}}},
+		},
+		Steps: []recipe.Step{
+			{Pos: m.pos(), Copy: &recipe.CopyStep{Stage: m.s("test"), Src: m.list("/out/", "/log"), Dest: m.s("/opt/")}},
+			{Pos: m.pos(), Copy: &recipe.CopyStep{Src: m.list("files/*.txt"), Dest: m.s("/etc/st/")}},
+			{Pos: m.pos(), Copy: &recipe.CopyStep{Src: m.list("files"), Dest: m.s("/etc/all")}},
+		},
+	}
+	set := memSet(root, layer, func(img *recipe.Image) { img.Header.Name.Value = "base-image" })
+	set.Docs[2].Stack.Base.Value = "base-image"
+	p, err := New(set, "test", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Stage{
+		{Name: "base", From: "docker.io/library/debian:bookworm", FromImage: true},
+		{Name: "after-base-image", From: "base"},
+		{Name: "st.build", From: "after-base-image"},
+		{Name: "st.test", From: "st.build"},
+		{Name: "st.tools", From: "docker.io/library/golang:1.26", FromImage: true},
+		{Name: "st.on-image", From: "after-base-image"},
+		{Name: "after-st", From: "after-base-image"},
+	}
+	if len(p.Stages) != len(want) {
+		t.Fatalf("stages %+v", p.Stages)
+	}
+	for i, w := range want {
+		if s := p.Stages[i]; s.Name != w.Name || s.From != w.From || s.FromImage != w.FromImage {
+			t.Errorf("stage %d is %s from %s (image %v), want %s from %s (image %v)", i, s.Name, s.From, s.FromImage, w.Name, w.From, w.FromImage)
+		}
+	}
+	copies := []*CopyStep{}
+	for _, s := range p.Steps {
+		if s.Copy != nil {
+			copies = append(copies, s.Copy)
+		}
+	}
+	if c := copies[0]; c.FromStage != "st.test" || strings.Join(c.Sources, " ") != "/out/ /log" {
+		t.Errorf("copy from stage: %+v", c)
+	}
+	if c := copies[1]; strings.Join(c.Sources, " ") != "recipes/st/files/a.txt recipes/st/files/b.txt" {
+		t.Errorf("wildcard copy sources: %v", c.Sources)
+	}
+	var names []string
+	for _, f := range p.Context {
+		names = append(names, f.Name)
+	}
+	if strings.Join(names, " ") != "recipes/st/files/a.txt recipes/st/files/b.txt" {
+		t.Errorf("context: %v", names)
+	}
+	r, err := Render(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(r.BaseRefs, " ") != "docker.io/library/debian:bookworm docker.io/library/golang:1.26" {
+		t.Errorf("base refs %v", r.BaseRefs)
+	}
+	conv := convert(t, r.Dockerfile)
+	if ws := unexpectedWarnings(conv.warnings); len(ws) > 0 {
+		t.Errorf("frontend warnings: %v", ws)
+	}
+
+	// A stage cannot build on an image outside the target's chain.
+	layer.Stages[3].From.Value = "hello"
+	set.Docs = append(set.Docs, &recipe.Document{File: "x.yaml", Image: &recipe.Image{Header: recipe.Header{Name: recipe.Str{Value: "hello"}}}})
+	_, err = New(set, "test", Options{})
+	wantErr(t, err, `"hello" is an Image outside this target's base chain`)
+}
+
+func TestRenderRefusesBrokenPlans(t *testing.T) {
+	set := loadCase(t, "simple")
+	p, err := New(set, "hello-stack", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range p.Steps {
+		if p.Steps[i].Kind == KindApt {
+			p.Steps[i].Apt.Packages = append(p.Steps[i].Apt.Packages, "x\nRUN evil")
+		}
+	}
+	_, err = Render(p)
+	wantErr(t, err, "recipes/hello/hello.yaml:11:5", "line break")
+
+	if _, err := Render(&Plan{}); err == nil {
+		t.Error("an empty plan renders")
+	}
+}
