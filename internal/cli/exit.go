@@ -43,3 +43,5 @@ func exitCode(err error) int {
 	// Cobra's own errors (unknown flag, wrong arg count) are usage errors.
 	return ExitCannot
 }
+
+func asExit(err error, target **exitError) bool { return errors.As(err, target) }

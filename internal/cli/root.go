@@ -80,6 +80,8 @@ Results go to stdout, messages and progress to stderr. Exit codes: 0 success,
 		newValidateCommand(g, s),
 		newListCommand(g, s),
 		newPlanCommand(g, s),
+		newBuildCommand(g, s),
+		newTestCommand(g, s),
 		newVersionCommand(s),
 	)
 	// Added eagerly (cobra otherwise adds it at Execute) so the generated
