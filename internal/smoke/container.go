@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -122,12 +123,28 @@ func startBox(ctx context.Context, cli dockerAPI, spec boxSpec) (*box, error) {
 		return b, fmt.Errorf("inspecting the test container: %w", err)
 	}
 	if info.Container.State == nil || !info.Container.State.Running {
-		return b, fmt.Errorf("the container of %s stopped right after it started; the image needs /bin/sh and sleep", spec.image)
+		return b, fmt.Errorf("the container of %s stopped right after it started (the image needs /bin/sh and sleep): %s",
+			spec.image, b.logTail(ctx))
 	}
 	if info.Container.Config != nil {
 		b.env = info.Container.Config.Env
 	}
 	return b, nil
+}
+
+// logTail is the end of the container's own output, to explain an early exit.
+func (b *box) logTail(ctx context.Context) string {
+	logs, err := b.cli.ContainerLogs(ctx, b.id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Tail: "5"})
+	if err != nil {
+		return "its log could not be read: " + err.Error()
+	}
+	defer logs.Close()
+	out := newCapture(4096)
+	_, _ = stdcopy.StdCopy(out, out, logs)
+	if text := strings.TrimSpace(cleanText(out.String())); text != "" {
+		return strings.ReplaceAll(text, "\n", "; ")
+	}
+	return "it printed nothing"
 }
 
 func applyHostConfig(hc *container.HostConfig, cfg ContainerConfig) {
