@@ -70,11 +70,11 @@ func TestSetArgs(t *testing.T) {
 	_, err = New(set, "tool-sim", Options{Args: map[string]string{"VERSION": "1\nRUN evil"}})
 	wantErr(t, err, "--set VERSION", "line break")
 
-	p, err := New(set, "tool-sim", Options{Args: map[string]string{"VERSION": `$(id) "q"`}})
+	p, err := New(set, "tool-sim", Options{Args: map[string]string{"VERSION": `$(id)"q"`}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, _ := findArg(p, "TAG"); a.Value != `v$(id) "q"` || a.Default != "v2.0" {
+	if a, _ := findArg(p, "TAG"); a.Value != `v$(id)"q"` || a.Default != "v2.0" {
 		t.Errorf("TAG follows --set VERSION as %q (default %q)", a.Value, a.Default)
 	}
 }
@@ -182,6 +182,13 @@ func TestStagesAndCopies(t *testing.T) {
 	}
 	if strings.Join(names, " ") != "recipes/st/files/a.txt recipes/st/files/b.txt" {
 		t.Errorf("context: %v", names)
+	}
+	var warned []string
+	for _, w := range p.Warnings {
+		warned = append(warned, w.Msg)
+	}
+	if got := strings.Join(warned, "\n"); got != "stage st.tools is not copied from, so the build skips it\nstage st.on-image is not copied from, so the build skips it" {
+		t.Errorf("warnings:\n%s", got)
 	}
 	r, err := Render(p)
 	if err != nil {

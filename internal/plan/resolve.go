@@ -69,6 +69,7 @@ func New(set *recipe.Set, target string, opts Options) (*Plan, error) {
 	// Every recipe problem is collected before returning, so one run tells
 	// the author all there is to fix.
 	r.resolveSteps()
+	r.resolveTags()
 	r.resolveRuntime()
 	r.resolveSmoke()
 	if err := r.resolveContext(); err != nil {
@@ -322,10 +323,20 @@ func (r *resolver) describeBase() {
 			p.Layers = append(p.Layers, u.name)
 		}
 	}
-	if r.stack != nil {
-		for _, t := range r.stack.doc.Stack.Tags {
-			p.Tags = append(p.Tags, t.Value)
+}
+
+// resolveTags substitutes arguments in the stack's tags, so that a tag can
+// carry a version: mineru:${MINERU_VERSION}-maca3.0.
+func (r *resolver) resolveTags() {
+	if r.stack == nil {
+		return
+	}
+	for _, t := range r.stack.doc.Stack.Tags {
+		tag, ok := r.subst(t, "tags")
+		if ok && (tag == "" || strings.ContainsAny(tag, " \t")) {
+			r.fail(t.Pos, "tags", "%q is not an image reference", tag)
 		}
+		r.plan.Tags = append(r.plan.Tags, tag)
 	}
 }
 

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"regexp"
 
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
@@ -73,6 +74,37 @@ func (r *resolver) resolveSteps() {
 		prev = name
 	}
 	r.declareArgs()
+	r.warnUnusedStages()
+}
+
+// warnUnusedStages points out helper stages the image does not depend on:
+// BuildKit builds only what the last stage needs, so their steps never run.
+func (r *resolver) warnUnusedStages() {
+	used := map[string]bool{}
+	var mark func(name string)
+	mark = func(name string) {
+		if used[name] {
+			return
+		}
+		used[name] = true
+		for _, s := range r.plan.Stages {
+			if s.Name == name && !s.FromImage {
+				mark(s.From)
+			}
+		}
+		for _, st := range r.plan.Steps {
+			if st.Stage == name && st.Copy != nil && st.Copy.FromStage != "" {
+				mark(st.Copy.FromStage)
+			}
+		}
+	}
+	mark(r.plan.Stages[len(r.plan.Stages)-1].Name)
+	for _, s := range r.plan.Stages {
+		if s.Role == RoleHelper && !used[s.Name] {
+			r.plan.Warnings = append(r.plan.Warnings, Warning{Pos: s.Pos, Msg: fmt.Sprintf(
+				"stage %s is not copied from, so the build skips it", s.Name)})
+		}
+	}
 }
 
 // stageFrom resolves what a helper stage builds on: the image before the
