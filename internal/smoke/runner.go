@@ -54,6 +54,7 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 		labels: runLabels(rep.RunID, rep.Target, opts.Container.Labels), cfg: opts.Container,
 	})
 	defer func() {
+		rep.Duration = r.now().Sub(rep.Started)
 		if opts.Keep && b != nil && err == nil && ctx.Err() == nil {
 			rep.Container = name
 			r.say("kept container %s (remove it with: docker rm -f %s)", name, name)
@@ -69,7 +70,6 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 	}
 	r.box = b
 	err = r.all(ctx)
-	rep.Duration = r.now().Sub(rep.Started)
 	return rep, err
 }
 
@@ -196,12 +196,22 @@ func (r *run) command(ctx context.Context, c Case, marker string, deadline time.
 		paths[i] = f.Value
 	}
 	obs.Files, err = r.stat(ctx, paths, marker, deadline)
+	if errors.Is(err, errTimedOut) {
+		obs.TimedOut, err = true, nil
+	}
 	return obs, err
 }
+
+// errTimedOut is a helper step stopped at the test's deadline; the test is
+// then judged as timed out.
+var errTimedOut = errors.New("timed out")
 
 func (r *run) file(ctx context.Context, c Case, marker string, deadline time.Time) (Observation, error) {
 	t := c.Test
 	files, err := r.stat(ctx, []string{t.File.Value}, marker, deadline)
+	if errors.Is(err, errTimedOut) {
+		return Observation{TimedOut: true}, nil
+	}
 	if err != nil {
 		return Observation{}, err
 	}
@@ -228,7 +238,10 @@ func (r *run) stat(ctx context.Context, paths []string, marker string, deadline 
 	if err != nil {
 		return nil, err
 	}
-	if out.killed || out.exit != 0 {
+	if out.killed {
+		return nil, errTimedOut
+	}
+	if out.exit != 0 {
 		return nil, fmt.Errorf("examining %v failed (exit %d): %s", paths, out.exit, oneLine(out.stderr))
 	}
 	return parseStat(paths, out.stdout)

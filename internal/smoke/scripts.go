@@ -72,9 +72,11 @@ const serviceScript = `mkdir -p "$1" || exit 1
 echo $!`
 
 // readyScript waits until the service with pid $1 is ready, then exits 0. $2
-// is "tcp" (port $3) or "http" (URL $3). It exits 3 when the service process
-// has ended, and 4 when readiness cannot be checked at all. The runner kills it
-// at the service timeout.
+// is "tcp" (port $3) or "http" (URL $3); $4 is the service's marker value. It
+// exits 3 when the service has ended: its process is gone and so is every
+// process carrying its marker (a service that daemonizes lives on in its
+// children). It exits 4 when readiness cannot be checked at all. The runner
+// kills it at the service timeout.
 //
 // Readiness is checked from inside the container, in its network namespace,
 // so it works with any network mode and never sends traffic off the host:
@@ -84,8 +86,17 @@ echo $!`
 //     then nc speaking HTTP/1.0 itself) must succeed; a client that dies of a
 //     signal or cannot run (exit >= 126, e.g. a static busybox wget without
 //     NSS) is dropped and the next one tried.
-const readyScript = `pid=$1; kind=$2; target=$3
+const readyScript = `pid=$1; kind=$2; target=$3; tok="` + markerVar + `=$4"; self=$$
 nap() { sleep 0.1 2>/dev/null || sleep 1; }
+alive() {
+	kill -0 "$pid" 2>/dev/null && return 0
+	for d in /proc/[0-9]*; do
+		[ "${d#/proc/}" = "$self" ] && continue
+		e=$(cat "$d/environ" 2>/dev/null) || continue
+		case $e in *"$tok"*) return 0 ;; esac
+	done
+	return 1
+}
 listening() {
 	hex=$(printf '%04X' "$1")
 	for f in /proc/net/tcp /proc/net/tcp6; do
@@ -121,7 +132,6 @@ urlopen(sys.argv[1], timeout=5)' "$target" 2>/dev/null ;;
 clients=
 for c in curl wget python3 python nc; do command -v "$c" >/dev/null 2>&1 && clients="$clients $c"; done
 while :; do
-	kill -0 "$pid" 2>/dev/null || exit 3
 	case $kind in
 	tcp) listening "$target" && exit 0 ;;
 	http)
@@ -136,5 +146,6 @@ while :; do
 			exit 4
 		fi ;;
 	esac
+	alive || exit 3
 	nap
 done`

@@ -37,7 +37,12 @@ func (r *run) service(ctx context.Context, c Case, seq int, deadline time.Time) 
 		env:    TestEnv(t),
 		marker: svcMarker, deadline: deadline,
 	})
-	defer r.box.kill(ctx, svcMarker, "KILL", true)
+	defer func() {
+		// After a cancellation the container goes anyway; do not delay that.
+		if ctx.Err() == nil {
+			r.box.kill(ctx, svcMarker, "KILL", true)
+		}
+	}()
 	if err != nil {
 		return Observation{}, err
 	}
@@ -54,7 +59,7 @@ func (r *run) service(ctx context.Context, c Case, seq int, deadline time.Time) 
 	}
 	begin := time.Now()
 	ready, err := r.box.exec(ctx, execRequest{
-		cmd:    []string{"/bin/sh", "-c", readyScript, "sh", pid, kind, target},
+		cmd:    []string{"/bin/sh", "-c", readyScript, "sh", pid, kind, target, svcMarker},
 		marker: readyMarker, deadline: readyBy,
 	})
 	st.Waited = time.Since(begin)

@@ -34,12 +34,16 @@ func TestRunServices(t *testing.T) {
 			recipe.Ready{TCP: recipe.Int{Value: 9998}}, "20s", "", nil),
 		serviceTest("probe fails", strings.Replace(httpd, "%s", "8081", 1),
 			recipe.Ready{TCP: recipe.Int{Value: 8081}}, "20s", "echo probing; exit 7", nil),
+		// busybox httpd without -f forks into the background and its first
+		// process exits: the service lives on in its child.
+		serviceTest("daemonizes", "mkdir -p /tmp/www && echo d > /tmp/www/index.html && httpd -p 8082 -h /tmp/www",
+			recipe.Ready{TCP: recipe.Int{Value: 8082}}, "20s", "", nil),
 		caseOf(cmdTest("services stopped", "ps -o args | grep -v grep | grep -E 'httpd|sleep 300' && exit 1; exit 0", nil)),
 	)
 	got := byName(rep)
 	for name, want := range map[string]Status{
 		"tcp ready": StatusPassed, "http ready": StatusPassed, "never ready": StatusFailed,
-		"exits": StatusFailed, "probe fails": StatusFailed, "services stopped": StatusPassed,
+		"exits": StatusFailed, "probe fails": StatusFailed, "daemonizes": StatusPassed, "services stopped": StatusPassed,
 	} {
 		if got[name].Status != want {
 			t.Errorf("%s: %s, want %s\n%s", name, got[name].Status, want, got[name].Explain())
