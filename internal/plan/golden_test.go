@@ -44,6 +44,14 @@ func TestGolden(t *testing.T) {
 			if n := bytes.Count(r.Dockerfile, []byte("\n")); n != len(r.Lines) {
 				t.Errorf("the Dockerfile has %d lines, the line map %d", n, len(r.Lines))
 			}
+			for name, path := range r.ContextFiles() {
+				if !strings.HasPrefix(path, "/") || !strings.HasPrefix(name, "recipes/") {
+					t.Errorf("context file %s from %s", name, path)
+				}
+			}
+			if o, ok := r.OriginOf(len(r.Lines)); !ok || !strings.HasSuffix(o, p.TargetPos.String()) {
+				t.Errorf("the last line (labels) comes from %q, want the target %s", o, p.TargetPos)
+			}
 			conv := convert(t, r.Dockerfile)
 			if ws := unexpectedWarnings(conv.warnings); len(ws) > 0 {
 				t.Errorf("BuildKit's frontend warns:\n%s", strings.Join(ws, "\n"))

@@ -26,6 +26,17 @@ func (r *Rendered) Origin(line int) (LineOrigin, bool) {
 	return r.Lines[line-1], true
 }
 
+// OriginOf returns the recipe position ("file:line:col", relative to the
+// recipe root) a Dockerfile line comes from, in the form a builder puts in
+// front of a build error.
+func (r *Rendered) OriginOf(line int) (string, bool) {
+	o, ok := r.Origin(line)
+	if !ok || o.Pos.IsZero() {
+		return "", false
+	}
+	return o.Pos.String(), true
+}
+
 // FormatLines renders the line map as text, one Dockerfile line per line:
 // "<line> <step or -> <file:line:col>".
 func FormatLines(lines []LineOrigin) []byte {

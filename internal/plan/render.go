@@ -58,6 +58,16 @@ func Render(p *Plan) (*Rendered, error) {
 	return out, nil
 }
 
+// ContextFiles maps each name inside the build context to the file on this
+// machine that provides it.
+func (r *Rendered) ContextFiles() map[string]string {
+	out := make(map[string]string, len(r.Context))
+	for _, f := range r.Context {
+		out[f.Name] = f.Path
+	}
+	return out
+}
+
 func writeHeader(d *dockerfile, p *Plan) {
 	o := noStep(p.TargetPos)
 	// The first line must not look like a parser directive (`# key=value`).
