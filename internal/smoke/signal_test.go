@@ -94,6 +94,9 @@ func startHelper(t *testing.T, runID string) *exec.Cmd {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Should the test fail half-way, the helper must not outlive it (its
+	// container is then removed by the run's own noLeftovers).
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	started := make(chan struct{})
 	var out strings.Builder
 	var mu sync.Mutex
