@@ -13,9 +13,11 @@ type argState struct {
 	Arg
 	def  recipe.Str // the winning definition; its value may refer to other args
 	orig recipe.Pos // where def was written, as loaded, for error messages
-	// buildOnly marks a builtin whose value only the build knows
-	// (SOURCE_DATE_EPOCH): a run script can read it, a structured value not.
-	buildOnly bool
+	// unknown marks a builtin without a value at plan time: one only the
+	// build knows (SOURCE_DATE_EPOCH), or one the base chain does not declare
+	// (MACA_VERSION of an image without maca). why says which.
+	unknown bool
+	why     string
 	override  string // from Options.Args, when Overridden
 }
 
@@ -95,7 +97,7 @@ func (r *resolver) resolveArgs() error {
 		a.Default, a.Value = defaults[name], values[name]
 	}
 	for _, name := range sortedKeys(r.args) {
-		if a := r.args[name]; a.Builtin && !a.buildOnly {
+		if a := r.args[name]; a.Builtin && !a.unknown {
 			r.plan.Args = append(r.plan.Args, a.Arg)
 		}
 	}
@@ -120,10 +122,20 @@ func (r *resolver) addBuiltins() {
 		"TARGETPLATFORM": p.Platform,
 		"TARGETARCH":     arch,
 	}
+	missing := map[string]string{
+		"MACA_VERSION": "the base chain declares no maca",
+		"MACA_PATH":    "the base chain declares no maca",
+		"PYTHON":       "the base chain declares no python",
+	}
 	for _, name := range recipe.BuiltinArgs() {
 		v, known := values[name]
 		a := &argState{Arg: Arg{Name: name, Value: v, Default: v, Recipe: "macabox", Builtin: true}}
-		a.buildOnly = !known || v == ""
+		switch {
+		case !known:
+			a.unknown, a.why = true, "it is only known when the image is built; use it in a run script"
+		case v == "":
+			a.unknown, a.why = true, missing[name]
+		}
 		r.args[name] = a
 	}
 }
@@ -151,7 +163,7 @@ func (r *resolver) evalArgs(order []string, useOpts bool) map[string]string {
 		state[a.Name] = 1
 		v, err := recipe.Expand(a.def.Value, func(name string) (string, bool) {
 			b, ok := r.args[name]
-			if !ok || b.buildOnly {
+			if !ok || b.unknown {
 				return "", false
 			}
 			return eval(b), true

@@ -104,7 +104,7 @@ func TestPositionedProblems(t *testing.T) {
 		"unknown reference ${NOPE}",
 		"line break",
 		`"-o=evil" is not a package name`,
-		"${SOURCE_DATE_EPOCH} is only known when the image is built",
+		"${SOURCE_DATE_EPOCH} has no value when planning: it is only known when the image is built",
 		`"../outside" is not a path inside the recipe's folder`,
 		"--mount option",
 		"http:// or https://",

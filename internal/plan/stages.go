@@ -154,7 +154,7 @@ func (r *resolver) declareArgs() {
 				continue
 			}
 			for _, name := range scriptRefs(step.Run.Script) {
-				if a, ok := r.args[name]; ok && !a.buildOnly {
+				if a, ok := r.args[name]; ok && !a.unknown {
 					want[name] = true
 				}
 			}

@@ -16,8 +16,8 @@ func (r *resolver) subst(v recipe.Str, field string) (string, bool) {
 		switch {
 		case !found:
 			r.fail(v.Pos, field, "${%s} is not an argument; known: %s", name, knownList(sortedKeys(r.args)))
-		case a.buildOnly:
-			r.fail(v.Pos, field, "${%s} is only known when the image is built; use it in a run script", name)
+		case a.unknown:
+			r.fail(v.Pos, field, "${%s} has no value when planning: %s", name, a.why)
 		default:
 			return a.Value, true
 		}
@@ -61,7 +61,7 @@ func (r *resolver) envValue(v recipe.Str) (string, bool) {
 		switch {
 		case s.Ref == "":
 			kept = append(kept, s)
-		case isArg && !a.buildOnly:
+		case isArg && !a.unknown:
 			kept = append(kept, segment{Lit: a.Value})
 		default:
 			kept = append(kept, s)
