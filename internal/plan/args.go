@@ -16,9 +16,9 @@ type argState struct {
 	// unknown marks a builtin without a value at plan time: one only the
 	// build knows (SOURCE_DATE_EPOCH), or one the base chain does not declare
 	// (MACA_VERSION of an image without maca). why says which.
-	unknown bool
-	why     string
-	override  string // from Options.Args, when Overridden
+	unknown  bool
+	why      string
+	override string // from Options.Args, when Overridden
 }
 
 // resolveArgs gives every argument its final value: the defaults of the

@@ -170,4 +170,3 @@ func (r *resolver) rel(p recipe.Pos) recipe.Pos {
 	p.File = filepath.ToSlash(filepath.Base(p.File))
 	return p
 }
-
