@@ -5,7 +5,7 @@ upstream version (e.g. 0.15.1+metax3.1.0.4 next to torch 2.6.0+metax3.1.0.4).
 pip then believes torchvision does not fit torch 2.6 and tries to replace it with
 a CUDA build from PyPI. MinerU's MACA Dockerfile works around this by relabelling
 the installed distribution as the torchvision release that belongs to torch 2.6
-(0.21.0), keeping the MetaX local label (maca-facts §3.5, [MinerU-Dockerfile]).
+(0.21.0), keeping the MetaX local label (MinerU docker/china/maca.Dockerfile @ e0e58fc0).
 
 This script does the same, but only when it is needed: the installed torchvision
 is a MetaX build (local label starting with "metax") and its release is not the
