@@ -1,0 +1,88 @@
+package smoke
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestCapture(t *testing.T) {
+	c := newCapture(16)
+	fmt.Fprint(c, "0123")
+	if got := c.String(); got != "0123" {
+		t.Fatalf("short = %q", got)
+	}
+	for i := 0; i < 10; i++ {
+		fmt.Fprint(c, "abcdefgh")
+	}
+	got := c.String()
+	if !strings.HasPrefix(got, "0123abcd") || !strings.HasSuffix(got, "abcdefgh") || !strings.Contains(got, "[… 68 bytes not kept …]") {
+		t.Errorf("long = %q", got)
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	out := "missing\nexists char nonempty - crw-rw----\nexists file nonempty 755 -rwxr-xr-x\nexists dir nonempty - drwxrwxrwt\n"
+	files, err := parseStat([]string{"/a", "/dev/mxcd", "/bin/x", "/tmp"}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []FileState{
+		{Path: "/a"},
+		{Path: "/dev/mxcd", Exists: true, Type: "char", NonEmpty: true, Perm: 0o660, PermKnown: true},
+		{Path: "/bin/x", Exists: true, Type: "file", NonEmpty: true, Perm: 0o755, PermKnown: true},
+		{Path: "/tmp", Exists: true, Type: "dir", NonEmpty: true, Perm: 0o1777, PermKnown: true},
+	}
+	for i := range want {
+		if files[i] != want[i] {
+			t.Errorf("%s: %+v, want %+v", want[i].Path, files[i], want[i])
+		}
+	}
+	if _, err := parseStat([]string{"/a", "/b"}, "missing\n"); err == nil {
+		t.Error("a short answer was accepted")
+	}
+}
+
+func TestPermFromLs(t *testing.T) {
+	for in, want := range map[string]uint32{
+		"-rwsr-xr-x": 0o4755, "-rwxr-Sr--": 0o2744, "drwxr-xr-T": 0o1754, "----------": 0, "lrwxrwxrwx": 0o777,
+	} {
+		if got, ok := permFromLs(in); !ok || got != want {
+			t.Errorf("%s = %04o %v, want %04o", in, got, ok, want)
+		}
+	}
+	for _, bad := range []string{"", "-rwx", "-rwxq-xr-x"} {
+		if _, ok := permFromLs(bad); ok {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestExplainUlimit(t *testing.T) {
+	runc := errors.New("OCI runtime create failed: error setting rlimits for ready process: error setting rlimit type 8: operation not permitted: unknown")
+	err := explainUlimit(runc, []Ulimit{{Name: "memlock", Soft: 16 << 20, Hard: -1}})
+	var refused *UlimitRefusedError
+	if !errors.As(err, &refused) || refused.Name != "memlock" || refused.Asked == nil || !errors.Is(err, runc) {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "ulimit memlock=16777216:-1") || !strings.Contains(err.Error(), "LimitMEMLOCK") {
+		t.Errorf("message = %v", err)
+	}
+	other := errors.New("no such image")
+	if explainUlimit(other, nil) != other {
+		t.Error("an unrelated error was rewritten")
+	}
+	if err := explainUlimit(errors.New("error setting rlimit type 3: operation not permitted"), nil); !strings.Contains(err.Error(), "ulimit stack:") {
+		t.Errorf("stack = %v", err)
+	}
+}
+
+func TestContainerName(t *testing.T) {
+	if got := containerName("macabox.test/maca-sim:3.0.0.5", "r1"); got != "macabox-smoke-macabox.test-maca-sim-3.0.0.5-r1" {
+		t.Errorf("name = %q", got)
+	}
+	if got := containerName("///", "r1"); got != "macabox-smoke-r1" {
+		t.Errorf("name = %q", got)
+	}
+}
