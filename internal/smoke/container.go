@@ -54,12 +54,24 @@ func dockerClient(ctx context.Context) (dockerAPI, error) {
 	if err := setUpTestcontainers(); err != nil {
 		return nil, err
 	}
-	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	// testcontainers-go looks for the Docker host once per process and keeps
+	// the answer, a failure included. An interrupt during that search must not
+	// become the answer for every later call, so it gets a context of its own.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), connectTimeout)
+	defer cancel()
+	cli, err := testcontainers.NewDockerClientWithOpts(cctx)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to Docker (is dockerd running and DOCKER_HOST right?): %w", err)
 	}
+	if err := ctx.Err(); err != nil {
+		cli.Close()
+		return nil, fmt.Errorf("connecting to Docker: %w", err)
+	}
 	return cli, nil
 }
+
+// connectTimeout bounds finding and reaching the Docker engine.
+const connectTimeout = 30 * time.Second
 
 // dockerAPI is the Docker client the rest of the package passes around
 // without importing testcontainers.

@@ -64,6 +64,30 @@ func TestRunCancelled(t *testing.T) {
 	}
 }
 
+// TestRunCancelledDuringStart cancels while the container is being created
+// or started: whatever Docker made must be gone when Run returns, and stay
+// gone (a create the daemon completes late is caught by the run's label).
+func TestRunCancelledDuringStart(t *testing.T) {
+	needDocker(t)
+	for _, d := range []time.Duration{0, 10 * time.Millisecond, 40 * time.Millisecond, 100 * time.Millisecond, 250 * time.Millisecond} {
+		runID := NewRunID()
+		t.Cleanup(func() { noLeftovers(t, runID) })
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		_, err := Run(ctx, Options{Image: testImage, RunID: runID, Cases: []Case{caseOf(cmdTest("x", "sleep 5", nil))}})
+		cancel()
+		if err == nil {
+			t.Errorf("after %s: Run succeeded", d)
+		}
+		if ids := leftovers(t, runID); len(ids) > 0 {
+			t.Errorf("cancelled after %s: left %v when Run returned", d, ids)
+		}
+		time.Sleep(time.Second)
+		if ids := leftovers(t, runID); len(ids) > 0 {
+			t.Errorf("cancelled after %s: left %v a second later", d, ids)
+		}
+	}
+}
+
 // TestHelperRun is not a test: a child process of TestSignals runs it to be
 // signalled while a smoke test is running.
 func TestHelperRun(t *testing.T) {
