@@ -16,6 +16,9 @@ func suggest(word string, candidates []string) string {
 		if strings.EqualFold(c, word) {
 			return c
 		}
+		if len(c) > len(word)+limit || len(word) > len(c)+limit {
+			continue // too far apart in length to be within the limit
+		}
 		if d := editDistance(strings.ToLower(word), strings.ToLower(c)); d < bestDist {
 			best, bestDist = c, d
 		}

@@ -35,6 +35,7 @@ type validator struct {
 	kindNames map[Kind][]string    // names of each kind, for did-you-mean hints
 	stacksOf  map[*Document][]*Document
 	reported  map[Error]bool // reference errors, which several contexts may find
+	regexps   map[string]compiled
 }
 
 func newValidator(s *Set) *validator {
@@ -45,6 +46,7 @@ func newValidator(s *Set) *validator {
 		kindNames: map[Kind][]string{},
 		stacksOf:  map[*Document][]*Document{},
 		reported:  map[Error]bool{},
+		regexps:   map[string]compiled{},
 	}
 	for _, d := range s.Docs {
 		h := d.Header()
@@ -146,7 +148,7 @@ func (v *validator) layer(d *Document, l *Layer) {
 		v.literal(r.MACA, "maca", checkConstraint)
 		v.literal(r.Python, "python", checkConstraint)
 		v.literal(r.Torch, "torch", checkConstraint)
-		v.literal(r.OS, "os", checkRegexp)
+		v.literal(r.OS, "os", v.checkRegexp)
 	}
 	v.args(l.Args)
 	v.env(l.Env, "env")
@@ -247,7 +249,7 @@ func (v *validator) requirements(ref Str, l *Layer, base *Document) {
 	check("python", r.Python, facts.python)
 	check("torch", r.Torch, facts.torch)
 	if !r.OS.Pos.IsZero() {
-		re, err := compileRegexp(r.OS.Value)
+		re, err := v.regexp(r.OS.Value)
 		switch {
 		case err != nil:
 		case facts.os == "":

@@ -7,7 +7,29 @@ import (
 	"strings"
 )
 
-func compileRegexp(s string) (*regexp.Regexp, error) { return regexp.Compile(s) }
+// regexp compiles a pattern once per validation run: stacks check the same
+// layer requirements again and again.
+func (v *validator) regexp(s string) (*regexp.Regexp, error) {
+	if c, ok := v.regexps[s]; ok {
+		return c.re, c.err
+	}
+	re, err := regexp.Compile(s)
+	v.regexps[s] = compiled{re, err}
+	return re, err
+}
+
+type compiled struct {
+	re  *regexp.Regexp
+	err error
+}
+
+// checkRegexp is the format check of a regular expression field.
+func (v *validator) checkRegexp(s string) error {
+	if _, err := v.regexp(s); err != nil {
+		return regexpError(err)
+	}
+	return nil
+}
 
 func (v *validator) labels(m Map) {
 	for _, kv := range m {

@@ -96,7 +96,7 @@ func (v *validator) expect(kind string, e *Expect) {
 		s     Str
 		field string
 	}{{e.Stdout, "stdout"}, {e.Stderr, "stderr"}, {e.NotStdout, "notStdout"}, {e.NotStderr, "notStderr"}, {e.Content, "content"}, {e.Value, "value"}} {
-		v.literal(re.s, re.field, checkRegexp)
+		v.literal(re.s, re.field, v.checkRegexp)
 	}
 	v.literal(e.Mode, "mode", checkMode)
 }

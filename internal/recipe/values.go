@@ -160,11 +160,8 @@ func checkDuration(s string) error {
 	return nil
 }
 
-func checkRegexp(s string) error {
-	if _, err := regexp.Compile(s); err != nil {
-		return fmt.Errorf("invalid regular expression: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
-	}
-	return nil
+func regexpError(err error) error {
+	return fmt.Errorf("invalid regular expression: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 }
 
 func checkOwner(s string) error {
