@@ -82,6 +82,9 @@ Results go to stdout, messages and progress to stderr. Exit codes: 0 success,
 		newPlanCommand(g, s),
 		newBuildCommand(g, s),
 		newTestCommand(g, s),
+		newRunCommand(g, s),
+		newCDICommand(s),
+		newDoctorCommand(s),
 		newVersionCommand(s),
 	)
 	// Added eagerly (cobra otherwise adds it at Execute) so the generated
