@@ -148,6 +148,10 @@ func isPlainScalarTag(tag string) bool {
 // key checks a mapping key: a string, not seen before in the same mapping.
 // yaml.v3 does not report duplicates when decoding into a Node, so this does.
 func (d *decoder) key(k *yaml.Node, seen map[string]*yaml.Node, parent string) (string, bool) {
+	if k.Tag == "!!merge" {
+		d.errs.add(d.pos(k), parent, "merge keys (<<) are not supported; write the entries out")
+		return "", false
+	}
 	if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
 		d.errs.add(d.pos(k), parent, "keys must be strings, found %s", describe(k))
 		return "", false
