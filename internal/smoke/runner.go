@@ -43,6 +43,9 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 	cli, err := dockerClient(ctx)
 	if err != nil {
 		rep.Incomplete = "Docker is not reachable"
+		if ctx.Err() != nil {
+			rep.Incomplete = "interrupted before the tests started"
+		}
 		return rep, err
 	}
 	defer cli.Close()
@@ -57,7 +60,6 @@ func Run(ctx context.Context, opts Options) (rep *Report, err error) {
 		rep.Duration = r.now().Sub(rep.Started)
 		if opts.Keep && b != nil && err == nil && ctx.Err() == nil {
 			rep.Container = name
-			r.say("kept container %s (remove it with: docker rm -f %s)", name, name)
 			return
 		}
 		if cerr := r.remove(ctx, cli, b); cerr != nil {
