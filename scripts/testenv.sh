@@ -228,7 +228,7 @@ wait_until() {
 		if ((SECONDS >= deadline)); then
 			log "${name} did not answer within ${START_TIMEOUT}s; last lines of ${logfile}:"
 			tail -n 40 "$logfile" >&2 || true
-			die "${name} did not answer within ${START_TIMEOUT}s (raise MACABOX_START_TIMEOUT if this machine is just slow)"
+			die "${name} did not answer within ${START_TIMEOUT}s (raise MACABOX_START_TIMEOUT if this machine is just slow; scripts/testenv.sh down stops it)"
 		fi
 		sleep 0.3
 	done
