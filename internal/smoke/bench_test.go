@@ -66,8 +66,13 @@ func benchRunner(b *testing.B, cases []Case) benchSample {
 	progress.fn = func() { once.Do(func() { first = time.Since(start) }) }
 	rep, err := Run(context.Background(), Options{Image: testImage, RunID: runID, Cases: cases, Progress: progress})
 	total := time.Since(start)
-	if err != nil || !rep.OK() {
+	if err != nil {
 		b.Fatalf("runner: %v", err)
+	}
+	if !rep.OK() {
+		var text strings.Builder
+		_ = WriteText(&text, rep, false)
+		b.Fatalf("runner: tests failed:\n%s", text.String())
 	}
 	var execs time.Duration
 	for _, r := range rep.Results {

@@ -18,6 +18,9 @@ type ShellScripts struct {
 	Stat string
 	// ServiceLogDir is where services write their output.
 	ServiceLogDir string
+	// KeepAlive is the test container's main process: it sleeps until
+	// stopped, so tests can exec into it.
+	KeepAlive string
 }
 
 // Scripts returns the runner's in-container scripts.
@@ -29,5 +32,6 @@ func Scripts() ShellScripts {
 		Ready:         readyScript,
 		Stat:          statScript,
 		ServiceLogDir: serviceLogDir,
+		KeepAlive:     keepAliveScript,
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 )
@@ -29,8 +30,11 @@ func NewRunID() string {
 }
 
 func runLabels(runID, target string, extra map[string]string) map[string]string {
-	l := make(map[string]string, len(extra)+3)
+	l := make(map[string]string, len(extra)+6)
 	for k, v := range extra {
+		l[k] = v
+	}
+	for k, v := range currentOwner().labels() {
 		l[k] = v
 	}
 	l[LabelKind] = KindSmoke
@@ -53,14 +57,19 @@ func containerName(target, runID string) string {
 	return "macabox-smoke-" + t + "-" + runID
 }
 
-// CleanupResult lists the containers Cleanup removed.
+// CleanupResult lists what Cleanup found.
 type CleanupResult struct {
 	Removed []string
+	// Kept are containers Cleanup left alone, each with the reason: a run
+	// still in progress, or a run started from another host.
+	Kept []string
 }
 
-// Cleanup removes the smoke test containers of run runID, or of every run when
-// runID is empty, running or not. It serves `macabox test --cleanup` and the
-// removal of what a killed run left behind.
+// Cleanup removes smoke test containers left behind, running or not. With a
+// runID it removes that run's containers. With an empty runID it removes those
+// of every run whose macabox process has ended (killed, or run with --keep),
+// and keeps those of runs still in progress on this host and of runs started
+// from other hosts. It serves `macabox test --cleanup`.
 func Cleanup(ctx context.Context, runID string) (CleanupResult, error) {
 	cli, err := dockerClient(ctx)
 	if err != nil {
@@ -79,12 +88,25 @@ func cleanupWith(ctx context.Context, cli dockerAPI, runID string) (CleanupResul
 	if err != nil {
 		return CleanupResult{}, err
 	}
+	host, _ := os.Hostname()
 	var res CleanupResult
 	var errs []error
 	for _, c := range list {
 		name := c.ID[:min(12, len(c.ID))]
 		if len(c.Names) > 0 {
 			name = strings.TrimPrefix(c.Names[0], "/")
+		}
+		if runID == "" {
+			if o, ok := ownerOf(c.Labels); ok {
+				switch o.state(host) {
+				case ownerAlive:
+					res.Kept = append(res.Kept, fmt.Sprintf("%s (its run is in progress: pid %d)", name, o.pid))
+					continue
+				case ownerElsewhere:
+					res.Kept = append(res.Kept, fmt.Sprintf("%s (started from host %s)", name, o.host))
+					continue
+				}
+			}
 		}
 		if err := removeContainer(ctx, cli, c.ID); err != nil {
 			errs = append(errs, fmt.Errorf("removing %s: %w", name, err))

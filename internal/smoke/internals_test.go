@@ -86,3 +86,28 @@ func TestContainerName(t *testing.T) {
 		t.Errorf("name = %q", got)
 	}
 }
+
+func TestOwnerState(t *testing.T) {
+	me := currentOwner()
+	if me.start == "" {
+		t.Skip("no /proc here")
+	}
+	if got := me.state(me.host); got != ownerAlive {
+		t.Errorf("this process: %v", got)
+	}
+	if got := me.state("elsewhere"); got != ownerElsewhere {
+		t.Errorf("another host: %v", got)
+	}
+	reused := me
+	reused.start += "0"
+	if got := reused.state(me.host); got != ownerGone {
+		t.Errorf("a reused pid: %v", got)
+	}
+	o, ok := ownerOf(me.labels())
+	if !ok || o != me {
+		t.Errorf("labels round trip: %+v %v", o, ok)
+	}
+	if _, ok := ownerOf(map[string]string{}); ok {
+		t.Error("a container without owner labels has an owner")
+	}
+}

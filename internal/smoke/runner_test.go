@@ -3,6 +3,7 @@ package smoke
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +145,15 @@ func TestRunKeep(t *testing.T) {
 	}
 	if rep.Container == "" || len(leftovers(t, runID)) != 1 {
 		t.Fatalf("kept container %q, found %v", rep.Container, leftovers(t, runID))
+	}
+	// This process still runs, so a cleanup of everything leaves the run be;
+	// naming the run removes it.
+	all, err := Cleanup(context.Background(), "")
+	if err != nil || slices.Contains(all.Removed, rep.Container) || len(leftovers(t, runID)) != 1 {
+		t.Fatalf("Cleanup of all = %+v, %v", all, err)
+	}
+	if !slices.ContainsFunc(all.Kept, func(k string) bool { return strings.HasPrefix(k, rep.Container+" (its run is in progress") }) {
+		t.Errorf("Cleanup of all kept %v", all.Kept)
 	}
 	res, err := Cleanup(context.Background(), runID)
 	if err != nil || len(res.Removed) != 1 || res.Removed[0] != rep.Container {
