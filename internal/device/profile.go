@@ -89,7 +89,7 @@ func resolveMACA(h *Host, o Options) (Spec, error) {
 		return Spec{}, fmt.Errorf("device profile maca: %s (%s is missing)", reason, filepath.Join(h.Roots.Dev, "mxcd"))
 	}
 	if o.Privileged && !o.AllowPrivileged {
-		return Spec{}, errors.New("the recipe asks for a privileged container; allow it with --allow-privileged")
+		return Spec{}, errors.New("the recipe asks for a privileged container; allow it with --allow privileged")
 	}
 	gpus, dri, err := selectGPUs(h, o.GPUs)
 	if err != nil {
