@@ -138,7 +138,7 @@ func TestResolveMACAErrors(t *testing.T) {
 		{"no mxcd", devicetest.NewFakeHost(t, devicetest.WithControl()), device.Options{},
 			"device profile maca: no MACA device under "},
 		{"privileged not allowed", f, device.Options{Privileged: true},
-			"allow it with --allow-privileged"},
+			"allow it with --allow privileged"},
 		{"selection without sysfs", devicetest.NewFakeHost(t, devicetest.WithoutSysfs()), device.Options{GPUs: device.SelectGPUs(0)},
 			"cannot select GPUs 0: no metax driver in "},
 	}
