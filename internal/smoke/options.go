@@ -15,6 +15,9 @@ type Options struct {
 	Image string
 	// Pull lets Docker pull Image when it is not present locally.
 	Pull bool
+	// Simulated marks an image whose MACA is a stand-in (recipe field
+	// "simulated"); every report says so.
+	Simulated bool
 
 	Container ContainerConfig
 	Cases     []Case

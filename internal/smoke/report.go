@@ -22,7 +22,9 @@ const (
 type Report struct {
 	Target string
 	Image  string
-	RunID  string
+	// Simulated says the image's MACA is a stand-in, not MetaX software.
+	Simulated bool
+	RunID     string
 	// Container names the container left running with Options.Keep.
 	Container string
 	Device    DeviceStatus

@@ -16,6 +16,7 @@ const JSONSchema = "macabox.smoke/v1"
 //	  "schema": "macabox.smoke/v1",
 //	  "target": "mineru-vllm",          suite name
 //	  "image": "…",                      image reference tested
+//	  "simulated": true,                 only for a simulated MACA image
 //	  "runId": "r1a2b3c4d5e6",           label value on the container
 //	  "container": "…",                  only when kept (--keep)
 //	  "device": {"available": false, "reason": "no MACA device under /dev", "required": false},
@@ -43,6 +44,7 @@ type jsonReport struct {
 	Schema     string       `json:"schema"`
 	Target     string       `json:"target"`
 	Image      string       `json:"image"`
+	Simulated  bool         `json:"simulated,omitempty"`
 	RunID      string       `json:"runId"`
 	Container  string       `json:"container,omitempty"`
 	Device     jsonDevice   `json:"device"`
@@ -94,7 +96,7 @@ type jsonTail struct {
 func WriteJSON(w io.Writer, r *Report) error {
 	s := r.Summary()
 	out := jsonReport{
-		Schema: JSONSchema, Target: r.Target, Image: r.Image, RunID: r.RunID, Container: r.Container,
+		Schema: JSONSchema, Target: r.Target, Image: r.Image, Simulated: r.Simulated, RunID: r.RunID, Container: r.Container,
 		Device:     jsonDevice{Available: r.Device.Available, Reason: r.Device.Reason, Required: r.Device.Required},
 		Started:    r.Started.UTC().Format(time.RFC3339),
 		Duration:   json.Number(seconds(r.Duration)),

@@ -101,7 +101,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		// Jenkins' schema wants a local date-time without zone; it is UTC.
 		Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05"),
 		Properties: []junitProperty{
-			{Name: "image", Value: r.Image},
+			{Name: "image", Value: r.Image + simulatedNote(r)},
 			{Name: "runId", Value: r.RunID},
 			{Name: "device", Value: deviceText(r.Device)},
 		},

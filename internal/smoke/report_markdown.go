@@ -18,8 +18,8 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		verdict, icon = "failed", "❌"
 	}
 	fmt.Fprintf(bw, "### %s macabox smoke tests: %s %s\n\n", icon, mdText(r.Target), verdict)
-	fmt.Fprintf(bw, "Image %s · run %s · %s · %s · device: %s\n\n",
-		mdCode(r.Image), mdCode(r.RunID), summaryText(r.Summary()), roundDuration(r.Duration), mdText(deviceText(r.Device)))
+	fmt.Fprintf(bw, "Image %s%s · run %s · %s · %s · device: %s\n\n",
+		mdCode(r.Image), mdText(simulatedNote(r)), mdCode(r.RunID), summaryText(r.Summary()), roundDuration(r.Duration), mdText(deviceText(r.Device)))
 	if r.Incomplete != "" {
 		fmt.Fprintf(bw, "> **Incomplete:** %s\n\n", mdText(r.Incomplete))
 	}

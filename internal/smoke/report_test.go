@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // character, backticks.
 func sampleReport() *Report {
 	return &Report{
-		Target: "mineru-vllm", Image: "macabox.test/maca-sim:3.0.0.5", RunID: "r0123456789ab",
+		Target: "mineru-vllm", Image: "macabox.test/maca-sim:3.0.0.5", Simulated: true, RunID: "r0123456789ab",
 		Device:  DeviceStatus{Reason: "no MACA device under /dev"},
 		Started: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC), Duration: 3210 * time.Millisecond,
 		Results: []Result{

@@ -28,7 +28,7 @@ func WriteText(w io.Writer, r *Report, color bool) error {
 		return code + s + ansiReset
 	}
 	fmt.Fprintf(bw, "%s %s\n", paint(ansiBold, "smoke tests:"), r.Target)
-	fmt.Fprintf(bw, "image %s · run %s · device: %s\n", r.Image, r.RunID, deviceText(r.Device))
+	fmt.Fprintf(bw, "image %s%s · run %s · device: %s\n", r.Image, simulatedNote(r), r.RunID, deviceText(r.Device))
 	if len(r.Results) > 0 {
 		bw.WriteString("\n")
 	}
@@ -62,6 +62,14 @@ func WriteText(w io.Writer, r *Report, color bool) error {
 	}
 	fmt.Fprintf(bw, "%s in %s: %s\n", summaryText(r.Summary()), roundDuration(r.Duration), paint(ansiBold+code, verdict))
 	return bw.Flush()
+}
+
+// simulatedNote marks a simulated image wherever the image is named.
+func simulatedNote(r *Report) string {
+	if r.Simulated {
+		return " (SIMULATED MACA, not MetaX software)"
+	}
+	return ""
 }
 
 func statusLabel(s Status) (label, color string) {

@@ -101,7 +101,7 @@ func newRun(opts Options) *run {
 		runID = NewRunID()
 	}
 	r.report = &Report{
-		Target: target, Image: opts.Image, RunID: runID, Started: r.now(),
+		Target: target, Image: opts.Image, Simulated: opts.Simulated, RunID: runID, Started: r.now(),
 		Device: DeviceStatus{Available: opts.HasDevice, Reason: opts.NoDeviceReason, Required: opts.RequireDevice},
 	}
 	if opts.HasDevice {
