@@ -58,7 +58,10 @@ phase() {
 
 phase_exit_report() {
 	if [[ -n $PHASE_NAME ]]; then
-		log "phase ${PHASE_NAME}: FAILED after $(fmt_us "$(($(now_us) - PHASE_START))")"
+		local took
+		took=$(fmt_us "$(($(now_us) - PHASE_START))")
+		PHASE_TIMES+=("${PHASE_NAME} ${took}(FAILED)")
+		log "phase ${PHASE_NAME}: FAILED after ${took}"
 		PHASE_NAME=
 	fi
 }
