@@ -85,6 +85,9 @@ Results go to stdout, messages and progress to stderr. Exit codes: 0 success,
 		newRunCommand(g, s),
 		newCDICommand(s),
 		newDoctorCommand(s),
+		newExportCommand(g, s),
+		newVerifyCommand(s),
+		newReproduceCommand(s),
 		newVersionCommand(s),
 	)
 	// Added eagerly (cobra otherwise adds it at Execute) so the generated

@@ -11,8 +11,8 @@ type ShellScripts struct {
 	Kill string
 	// Service takes LOGDIR COMMAND LOGFILE and prints the service's pid.
 	Service string
-	// Ready takes PID tcp|http PORT|URL; exit 0 ready, 3 the service
-	// ended, 4 readiness cannot be checked.
+	// Ready takes PID tcp|http PORT|URL MARKER (the service's marker);
+	// exit 0 ready, 3 the service ended, 4 readiness cannot be checked.
 	Ready string
 	// Stat takes PATH... and prints one line per path; see statScript.
 	Stat string

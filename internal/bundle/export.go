@@ -1,0 +1,282 @@
+package bundle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/ccf-ai-infra/macabox/internal/builder"
+	"github.com/ccf-ai-infra/macabox/internal/pipeline"
+	"github.com/ccf-ai-infra/macabox/internal/plan"
+	"github.com/ccf-ai-infra/macabox/internal/recipe"
+)
+
+// ExportOptions is one export: a prepared target, the build request the
+// caller made of it (with its epoch, bases and secrets), and where to write.
+type ExportOptions struct {
+	Prepared *pipeline.Prepared
+	// Set is the recipe set the target comes from, for its about: blocks.
+	Set *recipe.Set
+	// Request builds the target. It must be reproducible (Epoch set); an
+	// OCI output for the bundle's own use is added to it.
+	Request builder.Request
+	// EpochSource says where the epoch came from (flag, env, git, default).
+	EpochSource string
+	Builder     builder.ImageBuilder
+	// Out is a directory (new or empty) or a .tar.gz file.
+	Out string
+	// TempDir holds the image while the bundle is made; "" is the
+	// system's temporary directory. It needs room for the whole image.
+	TempDir string
+}
+
+// ExportResult says what was exported.
+type ExportResult struct {
+	Path     string
+	Expected *Expected
+	// Files counts the bundle's files, SHA256SUMS included.
+	Files int
+	// Warnings are things a reviewer will hit (tests smoke.sh cannot check).
+	Warnings []string
+}
+
+// Export builds the target reproducibly and writes its bundle.
+func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
+	if o.Request.Epoch == nil {
+		return nil, errors.New("a bundle needs a reproducible build: the request has no SOURCE_DATE_EPOCH")
+	}
+	if o.Out == "" {
+		return nil, errors.New("no output: give -o DIR or -o FILE.tar.gz")
+	}
+	tmp, err := os.MkdirTemp(o.TempDir, "macabox-export-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+
+	req := o.Request
+	layout := filepath.Join(tmp, "oci")
+	req.Outputs = append(slices.Clone(req.Outputs), builder.Output{Type: builder.OutputOCI, Dest: layout})
+	res, err := o.Builder.Build(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if res.ManifestDigest == "" {
+		return nil, errors.New("the builder reported no manifest digest (Docker's embedded builder cannot make bundles)")
+	}
+	im, err := readImage(layout, res.ManifestDigest)
+	if err != nil {
+		return nil, err
+	}
+	in, err := gather(o, req, res, im)
+	if err != nil {
+		return nil, err
+	}
+	files, warnings, err := in.files()
+	if err != nil {
+		return nil, err
+	}
+	all, err := withSums(files)
+	if err != nil {
+		return nil, err
+	}
+	if IsTarball(o.Out) {
+		err = writeTarballFile(o.Out, all, *req.Epoch)
+	} else {
+		err = writeDir(o.Out, all, *req.Epoch)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("writing the bundle: %w", err)
+	}
+	return &ExportResult{Path: o.Out, Expected: in.Expected, Files: len(all), Warnings: warnings}, nil
+}
+
+// gather reads everything the bundle is made of from the plan, the build
+// result and the built image.
+func gather(o ExportOptions, req builder.Request, res *builder.Result, im *ociImage) (*contents, error) {
+	p, r := o.Prepared.Plan, o.Prepared.Rendered
+	e := &Expected{
+		Schema: ExpectedSchema, Target: p.Target, Kind: string(p.Kind), Simulated: p.Simulated,
+		MACA: MACA{Version: p.MACA.Version, Path: p.MACA.Path}, Python: p.Python,
+		ManifestDigest: res.ManifestDigest, ConfigDigest: im.Manifest.Config.Digest,
+		MediaType: res.MediaType, Platform: im.Platform(), Tags: slices.Clone(req.Tags),
+		BuildKit:        BuildKit{Version: res.BuildKitVersion, Client: builder.ClientVersion()},
+		SourceDateEpoch: *req.Epoch, EpochSource: o.EpochSource, InputsDigest: p.InputsDigest,
+		Bases: bases(r.BaseRefs, req.Contexts, res.BaseDigests), Secrets: secretIDs(p),
+		Runtime:       Runtime{Privileged: p.Runtime.Privileged, ShmSize: p.Runtime.ShmSize},
+		InventoryNote: inventoryNote,
+	}
+	if p.Simulated {
+		e.SimulatedNote = simulatedNote
+	}
+	for _, a := range p.Args {
+		e.Args = append(e.Args, Arg{Name: a.Name, Value: a.Value})
+	}
+	ctxData := map[string][]byte{}
+	for _, c := range p.Context {
+		data, err := os.ReadFile(c.Path)
+		if err != nil {
+			return nil, fmt.Errorf("context file %s: %w", c.Source, err)
+		}
+		if sha256Hex(data) != c.SHA256 {
+			return nil, fmt.Errorf("context file %s changed since it was planned; export again", c.Source)
+		}
+		ctxData[c.Name] = data
+		e.Context = append(e.Context, ContextFile{Name: c.Name, Mode: fmt.Sprintf("%04o", c.Mode), SHA256: c.SHA256})
+	}
+	e.Steps = steps(p, r)
+	layers, listings, installed, err := describeLayers(im, r)
+	if err != nil {
+		return nil, err
+	}
+	e.Layers, e.Installed = layers, installed
+	var env []string
+	if cfg, err := imageEnv(im.ConfigRaw); err == nil {
+		env = cfg
+	}
+	image := pipeline.ImageFor(p.Target)
+	if len(req.Tags) > 0 {
+		image = req.Tags[0]
+	}
+	return &contents{
+		Plan: p, Rendered: r, About: AboutFrom(o.Set, p), Expected: e,
+		Cases: pipeline.Cases(p), Context: ctxData, Listings: listings,
+		ConfigRaw: im.ConfigRaw, ImageEnv: env, Image: image,
+	}, nil
+}
+
+// bases records how each FROM image was supplied. A registry image is
+// recorded with the digest BuildKit resolved, so a rebuild can pin it.
+func bases(refs []string, contexts map[string]builder.NamedContext, resolved map[string]string) []Base {
+	out := []Base{}
+	for _, ref := range refs {
+		b := Base{Ref: ref, Source: SourceRegistry, Digest: resolved[ref]}
+		if nc, ok := contexts[ref]; ok {
+			switch {
+			case nc.OCILayout != "":
+				b.Source, b.Digest = SourceOCILayout, nc.Digest
+			case strings.Contains(nc.Image, "@sha256:"):
+				_, b.Digest, _ = strings.Cut(nc.Image, "@")
+			}
+		}
+		if b.Digest == "" {
+			if _, d, ok := strings.Cut(ref, "@"); ok {
+				b.Digest = d
+			}
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// secretIDs lists the ids of the secrets the steps mount.
+func secretIDs(p *plan.Plan) []string {
+	var ids []string
+	for _, s := range p.Steps {
+		var list []string
+		switch {
+		case s.Run != nil:
+			list = s.Run.Secrets
+		case s.Pip != nil:
+			list = s.Pip.Secrets
+		}
+		for _, id := range list {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// steps lists the plan's steps with the Dockerfile lines of their
+// instruction (the line map gives a step its comment line too; that one is
+// left out, since no layer comes from it).
+func steps(p *plan.Plan, r *plan.Rendered) []Step {
+	text := strings.Split(string(r.Dockerfile), "\n")
+	out := make([]Step, 0, len(p.Steps))
+	for _, s := range p.Steps {
+		st := Step{Index: s.Index, Recipe: s.Recipe, Kind: string(s.Kind), Pos: s.Pos.String(), Source: s.Source}
+		for _, l := range r.Lines {
+			if l.Step != s.Index || l.Line > len(text) || strings.HasPrefix(strings.TrimSpace(text[l.Line-1]), "#") {
+				continue
+			}
+			if st.FirstLine == 0 {
+				st.FirstLine = l.Line
+			}
+			st.LastLine = l.Line
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// describeLayers ties every layer to its instruction and step, lists the
+// files of the layers the build made, and takes the package inventory from
+// them. Base layers are not listed: a reviewer's base either has the
+// recorded digest or is reported as the difference.
+func describeLayers(im *ociImage, r *plan.Rendered) ([]Layer, map[string][]byte, []Package, error) {
+	origins := layerOrigins(im.Config, r.Dockerfile)
+	if len(origins) != len(im.Manifest.Layers) {
+		return nil, nil, nil, fmt.Errorf("the image's history names %d layers but it has %d", len(origins), len(im.Manifest.Layers))
+	}
+	listings := map[string][]byte{}
+	inv := newInventory()
+	layers := make([]Layer, 0, len(origins))
+	width := len(fmt.Sprint(len(origins) - 1))
+	for i, d := range im.Manifest.Layers {
+		o := origins[i]
+		l := Layer{
+			Index: i, Digest: d.Digest, DiffID: im.Config.RootFS.DiffIDs[i], Size: d.Size, MediaType: d.MediaType,
+			Base: o.Base, Line: o.Line, Instruction: o.Instruction, Step: -1,
+		}
+		if origin, ok := r.Origin(o.Line); ok {
+			l.Step = origin.Step
+		}
+		if !o.Base {
+			inv.step = l.Step
+			entries, err := listBlob(im, d, inv)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("listing layer %d (%s): %w", i, d.Digest, err)
+			}
+			data, err := encodeListing(entries)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			l.Files = fmt.Sprintf("%s/%0*d.files.tsv.gz", layersDir, width, i)
+			l.FileCount = len(entries)
+			listings[l.Files] = data
+		}
+		layers = append(layers, l)
+	}
+	return layers, listings, inv.packages(), nil
+}
+
+// listBlob lists one layer, feeding the inventory when one is given.
+func listBlob(im *ociImage, d ociDescriptor, inv *inventory) ([]fileEntry, error) {
+	rc, err := im.openBlob(d.Digest)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var wants func(string) bool
+	var add func(string, []byte)
+	if inv != nil {
+		wants, add = inv.wants, inv.add
+	}
+	entries, err := listLayer(rc, d.MediaType, wants, add)
+	if err != nil {
+		return nil, err
+	}
+	if inv != nil {
+		for _, e := range entries {
+			inv.whiteout(e.Path)
+		}
+	}
+	return entries, nil
+}

@@ -1,0 +1,173 @@
+package bundle
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ccf-ai-infra/macabox/internal/hostcheck"
+	"github.com/ccf-ai-infra/macabox/internal/smoke"
+)
+
+// ReportSchema names the shape of the JSON reproduce report.
+const ReportSchema = "macabox.reproduce/v1"
+
+// Verdict is the one-word outcome of a reproduction.
+type Verdict string
+
+const (
+	// VerdictReproduced: same manifest digest, and every smoke test that
+	// ran passed.
+	VerdictReproduced Verdict = "reproduced"
+	// VerdictDigestDiffers: the rebuild gave another manifest digest.
+	VerdictDigestDiffers Verdict = "digest differs"
+	// VerdictTestsFailed: same digest, but a smoke test failed.
+	VerdictTestsFailed Verdict = "tests failed"
+	// VerdictBuildFailed: the bundle's Dockerfile did not build.
+	VerdictBuildFailed Verdict = "build failed"
+	// VerdictCorrupt: the bundle does not match its SHA256SUMS or cannot
+	// be read; nothing was built.
+	VerdictCorrupt Verdict = "bundle does not verify"
+)
+
+// Report is the outcome of a reproduction: what a reviewer pastes into the
+// pull request.
+type Report struct {
+	Schema  string  `json:"schema"`
+	Bundle  string  `json:"bundle"`
+	Target  string  `json:"target,omitempty"`
+	Verdict Verdict `json:"verdict"`
+	// Reason says in a sentence why the verdict is what it is.
+	Reason        string        `json:"reason"`
+	OK            bool          `json:"ok"`
+	Simulated     bool          `json:"simulated"`
+	SimulatedNote string        `json:"simulatedNote,omitempty"`
+	Verify        VerifySummary `json:"verify"`
+	Expected      Side          `json:"expected"`
+	Actual        Side          `json:"actual"`
+	// Same is set when the manifest digests are equal.
+	Same            bool         `json:"same"`
+	SourceDateEpoch int64        `json:"sourceDateEpoch,omitempty"`
+	Bases           []Base       `json:"bases,omitempty"`
+	BuildError      string       `json:"buildError,omitempty"`
+	Explanation     *Explanation `json:"explanation,omitempty"`
+	// Smoke is the smoke report; SmokeError says why the tests could not
+	// all run.
+	Smoke      *smoke.Report   `json:"-"`
+	SmokeError string          `json:"smokeError,omitempty"`
+	Host       hostcheck.Facts `json:"host"`
+	Started    time.Time       `json:"started"`
+	Duration   time.Duration   `json:"-"`
+}
+
+// VerifySummary is the verification part of a report.
+type VerifySummary struct {
+	Files    int       `json:"files"`
+	Problems []Problem `json:"problems,omitempty"`
+}
+
+// Side is one side of the digest comparison.
+type Side struct {
+	ManifestDigest string   `json:"manifestDigest,omitempty"`
+	ConfigDigest   string   `json:"configDigest,omitempty"`
+	Platform       string   `json:"platform,omitempty"`
+	BuildKit       BuildKit `json:"buildkit"`
+	// Image is the rebuilt image's name in Docker.
+	Image        string  `json:"image,omitempty"`
+	BuildSeconds float64 `json:"buildSeconds,omitempty"`
+}
+
+func (r *Report) setVerdict(v Verdict, reason string) {
+	r.Verdict, r.Reason, r.OK = v, reason, v == VerdictReproduced
+}
+
+func (r *Report) fromExpected(e *Expected) {
+	r.Target, r.Simulated, r.SimulatedNote = e.Target, e.Simulated, e.SimulatedNote
+	r.Expected = Side{ManifestDigest: e.ManifestDigest, ConfigDigest: e.ConfigDigest, Platform: e.Platform, BuildKit: e.BuildKit}
+	r.SourceDateEpoch, r.Bases = e.SourceDateEpoch, e.Bases
+}
+
+// decide sets the verdict once the digests are compared and the tests ran.
+func (r *Report) decide() {
+	testsOK := r.Smoke != nil && r.Smoke.OK() && r.SmokeError == ""
+	switch {
+	case !r.Same && r.Explanation != nil:
+		r.setVerdict(VerdictDigestDiffers, r.Explanation.Summary)
+	case !r.Same:
+		r.setVerdict(VerdictDigestDiffers, "the manifest digest differs")
+	case !testsOK:
+		reason := "the image is bit-for-bit the same, but smoke tests failed"
+		if r.Smoke == nil || r.SmokeError != "" {
+			reason = "the image is bit-for-bit the same, but the smoke tests could not all run"
+		}
+		r.setVerdict(VerdictTestsFailed, reason)
+	default:
+		r.setVerdict(VerdictReproduced, "same manifest digest, and every smoke test that ran passed")
+	}
+}
+
+// WriteJSON writes the report as indented JSON, with the smoke report
+// (schema macabox.smoke/v1) embedded under "smoke".
+func (r *Report) WriteJSON(w io.Writer) error {
+	type alias Report
+	out := struct {
+		*alias
+		DurationSeconds float64         `json:"durationSeconds"`
+		Smoke           json.RawMessage `json:"smoke,omitempty"`
+	}{alias: (*alias)(r), DurationSeconds: r.Duration.Seconds()}
+	if r.Smoke != nil {
+		var b bytes.Buffer
+		if err := smoke.WriteJSON(&b, r.Smoke); err != nil {
+			return err
+		}
+		out.Smoke = json.RawMessage(bytes.TrimSpace(b.Bytes()))
+	}
+	data, err := marshalJSON(out)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+// WriteMarkdown writes the report for a pull request comment.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	data, err := render("reproduce.md", r)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+// WriteText writes a short summary for a terminal.
+func (r *Report) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "%s: %s\n", r.Verdict, r.Reason)
+	if r.Expected.ManifestDigest != "" {
+		fmt.Fprintf(w, "  recorded %s (BuildKit %s)\n", r.Expected.ManifestDigest, r.Expected.BuildKit.Release())
+	}
+	if r.Actual.ManifestDigest != "" {
+		fmt.Fprintf(w, "  rebuilt  %s (BuildKit %s)\n", r.Actual.ManifestDigest, r.Actual.BuildKit.Version)
+	}
+	for _, p := range r.Verify.Problems {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+	if x := r.Explanation; x != nil {
+		for _, f := range x.Files {
+			fmt.Fprintf(w, "  %s: %s\n", f.Path, f.Change)
+		}
+		if x.FileCount > len(x.Files) {
+			fmt.Fprintf(w, "  … and %d more file(s)\n", x.FileCount-len(x.Files))
+		}
+		for _, c := range x.Config {
+			fmt.Fprintf(w, "  config %s\n", c)
+		}
+	}
+	if r.Smoke != nil {
+		s := r.Smoke.Summary()
+		fmt.Fprintf(w, "  smoke tests: %d passed, %d failed, %d errors, %d skipped of %d\n", s.Passed, s.Failed, s.Errors, s.Skipped, s.Total)
+	}
+	return nil
+}

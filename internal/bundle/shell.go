@@ -1,0 +1,72 @@
+package bundle
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// sq single-quotes s for a POSIX shell. Every value a generated script
+// holds goes through it, even words that would be safe bare: a reader (and
+// shellcheck) sees at a glance that nothing in it is expanded.
+func sq(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// sqAll quotes each word and joins them with spaces.
+func sqAll(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = sq(w)
+	}
+	return strings.Join(q, " ")
+}
+
+// touchStamp is the epoch in touch -t's [[CC]YY]MMDDhhmm.SS form, read in
+// UTC (the script sets TZ=UTC0): POSIX touch has no -d @SECONDS.
+func touchStamp(epoch int64) string {
+	return unixUTC(epoch).Format("200601021504.05")
+}
+
+// symbolicPerm is a mode as ls -l shows it after the type letter, e.g.
+// rwxr-xr-x, for images whose stat(1) cannot print octal modes.
+func symbolicPerm(mode uint64) string {
+	const rwx = "rwx"
+	b := []byte("---------")
+	for i := 0; i < 9; i++ {
+		if mode&(1<<(8-i)) != 0 {
+			b[i] = rwx[i%3]
+		}
+	}
+	special := []struct {
+		bit uint64
+		pos int
+		set byte
+	}{{0o4000, 2, 's'}, {0o2000, 5, 's'}, {0o1000, 8, 't'}}
+	for _, s := range special {
+		if mode&s.bit == 0 {
+			continue
+		}
+		if b[s.pos] == 'x' {
+			b[s.pos] = s.set
+		} else {
+			b[s.pos] = s.set - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+// octalMode normalises "0755" to what stat -c %a prints ("755").
+func octalMode(s string) (string, uint64, error) {
+	v, err := strconv.ParseUint(s, 8, 32)
+	if err != nil || v > 0o7777 {
+		return "", 0, fmt.Errorf("%q is not an octal permission such as 0755", s)
+	}
+	return strconv.FormatUint(v, 8), v, nil
+}
+
+// seconds rounds a duration's seconds up, for shell deadlines.
+func ceilSeconds(nanos int64) int64 {
+	const second = 1_000_000_000
+	return (nanos + second - 1) / second
+}
