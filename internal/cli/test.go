@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -126,6 +127,7 @@ func smokeTest(ctx context.Context, t *testFlags, s Streams, p *plan.Plan, image
 	fmt.Fprintf(s.Err, "testing %s in %s with %s\n", p.Target, image, describeDevices(spec))
 	opts := pipeline.SmokeOptions(p.Target, image, pipeline.Cases(p), spec)
 	opts.RequireDevice, opts.Keep, opts.Progress = t.requireDevice, t.keep, s.Err
+	opts.Simulated = p.Simulated
 	rep, runErr := smoke.Run(ctx, opts)
 	if rep != nil {
 		if len(specs) == 0 {
@@ -139,6 +141,10 @@ func smokeTest(ctx context.Context, t *testFlags, s Streams, p *plan.Plan, image
 		}
 	}
 	if runErr != nil {
+		var refused *smoke.UlimitRefusedError
+		if errors.As(runErr, &refused) {
+			return cannot("%w", runErr) // already says what to lower
+		}
 		return cannot("%w", device.ExplainRunError(runErr, spec))
 	}
 	if !rep.OK() {
