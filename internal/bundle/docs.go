@@ -248,7 +248,7 @@ func knownIssues(in *contents, tests []smokeTest) []issue {
 	var out []issue
 	if e.Simulated {
 		out = append(out, issue{
-			En: "SIMULATED MACA base: " + e.SimulatedNote,
+			En: e.SimulatedNote,
 			Zh: "模拟的 MACA 基础镜像：它只是用来演示流程的替身，不是 MACA，也不能在沐曦 GPU 上运行任何东西；在它上面通过的测试只说明流程可用，不说明 MACA 可用。",
 		})
 	}
@@ -283,10 +283,6 @@ func knownIssues(in *contents, tests []smokeTest) []issue {
 			Zh: fmt.Sprintf("构建器报告的 BuildKit 版本为 %q（未带发布版本信息）；macabox 的客户端为 BuildKit %s，项目固定的 buildkitd 即此版本。", e.BuildKit.Version, e.BuildKit.Client),
 		})
 	}
-	out = append(out, issue{
-		En: "Installed package versions: " + inventoryNote,
-		Zh: "已安装软件包的版本从构建产生的镜像层中直接读取（不运行镜像）：dpkg、Python、conda 包；基础镜像自带的包与 RPM 包不在列表中。",
-	})
 	return out
 }
 

@@ -21,7 +21,7 @@ var templates embed.FS
 
 // simulatedNote is what every document and script of a bundle built on a
 // simulated base says.
-const simulatedNote = "this bundle was built on a SIMULATED MACA base: a stand-in that exercises the pipeline. " +
+const simulatedNote = "This bundle was built on a SIMULATED MACA base: a stand-in that exercises the pipeline. " +
 	"It is not MetaX MACA, contains no MetaX software and runs nothing on a MetaX GPU; " +
 	"tests passing on it show that the pipeline works, not that MACA does."
 
@@ -98,7 +98,7 @@ func render(name string, data any) ([]byte, error) {
 		"sq": sq, "sqAll": sqAll, "join": strings.Join,
 		"code": mdCode, "cell": mdCell, "stepNo": stepNo, "orDash": orDash,
 		"assignee": assigneeText, "trimDigest": trimDigest,
-		"icon": statusIcon, "sub": func(a, b int) int { return a - b },
+		"comment": shellComment, "icon": statusIcon, "sub": func(a, b int) int { return a - b },
 		"seconds": func(d time.Duration) string { return d.Round(100 * time.Millisecond).String() },
 	}).ParseFS(templates, "templates/"+name+".tmpl")
 	if err != nil {
@@ -244,7 +244,7 @@ func envFileText(in *contents) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# Environment of the %s image as its recipes set it: KEY=VALUE lines for docker run --env-file.\n", in.Expected.Target)
 	if in.Expected.Simulated {
-		b.WriteString("# SIMULATED MACA: " + simulatedNote + "\n")
+		b.WriteString(shellComment("SIMULATED MACA: "+simulatedNote) + "\n")
 	}
 	for _, v := range envFile(in.Plan, in.ImageEnv) {
 		if strings.ContainsAny(v.value, "\n\r") {
@@ -312,4 +312,18 @@ func statusIcon(s smoke.Status) string {
 		return "⏭️"
 	}
 	return "⚠️"
+}
+
+// shellComment wraps text into "# " comment lines of at most 78 columns.
+func shellComment(text string) string {
+	var lines []string
+	line := "#"
+	for _, w := range strings.Fields(text) {
+		if len(line)+1+len(w) > 78 && line != "#" {
+			lines = append(lines, line)
+			line = "#"
+		}
+		line += " " + w
+	}
+	return strings.Join(append(lines, line), "\n")
 }
