@@ -58,7 +58,7 @@ usage() {
 }
 
 die() {
-	echo "build.sh: $*" >&2
+	printf '%s\n' "build.sh: $*" >&2
 	exit 2
 }
 
@@ -140,12 +140,12 @@ buildx)
 	docker "$@" .
 	;;
 docker)
-	echo "build.sh: WARNING: plain docker build does not rewrite timestamps; the image will NOT be bit-identical to $expected_digest" >&2
+	printf '%s\n' "build.sh: WARNING: plain docker build does not rewrite timestamps; the image will NOT be bit-identical to $expected_digest" >&2
 	echo 'build.sh: the base image macabox.test/maca-sim:3.0.0.5 must already be in Docker under that name (docker load it from its OCI layout)' >&2
 	set -- build --file Dockerfile --platform "$platform" --build-arg "SOURCE_DATE_EPOCH=$epoch" --tag "$image"
 	eval "set -- \"\$@\" $secrets"
 	DOCKER_BUILDKIT=1 docker "$@" .
-	echo "build.sh: built $image (not comparable with the recorded digest)" >&2
+	printf '%s\n' "build.sh: built $image (not comparable with the recorded digest)" >&2
 	exit 0
 	;;
 esac
@@ -155,11 +155,11 @@ digest=$(sed -n 's/.*"containerimage\.digest": *"\(sha256:[0-9a-f]*\)".*/\1/p' "
 if [ -n "$load" ]; then
 	docker load -i "$output" >&2
 fi
-echo "$digest"
+printf '%s\n' "$digest"
 if [ "$digest" = "$expected_digest" ]; then
-	echo "build.sh: same digest as recorded: $digest" >&2
+	printf '%s\n' "build.sh: same digest as recorded: $digest" >&2
 	exit 0
 fi
-echo "build.sh: DIFFERENT digest: got $digest, recorded $expected_digest (BuildKit $buildkit_release, SOURCE_DATE_EPOCH=$epoch)" >&2
+printf '%s\n' "build.sh: DIFFERENT digest: got $digest, recorded $expected_digest (BuildKit $buildkit_release, SOURCE_DATE_EPOCH=$epoch)" >&2
 echo "build.sh: macabox reproduce names the first differing layer, its step and files" >&2
 exit 1

@@ -20,15 +20,19 @@
 # --detach starts a container that stays up (for ./smoke.sh NAME); remove it
 # with docker rm -f NAME. MACABOX_MEMLOCK overrides the memlock limit in bytes
 # (-1 for unlimited, as MetaX's docs use, where the Docker daemon allows it).
+# MACABOX_DEV_ROOT and MACABOX_SYS_ROOT (default /dev and /sys) say where the
+# nodes are looked for, as --dev-root and --sys-root do for macabox.
 set -eu
 
 image='macabox-test/probe:sim'
 device=maca
 detach=
 memlock=${MACABOX_MEMLOCK:-8388608}
+dev=${MACABOX_DEV_ROOT:-/dev}
+sys=${MACABOX_SYS_ROOT:-/sys}
 
 die() {
-	echo "run.sh: $*" >&2
+	printf '%s\n' "run.sh: $*" >&2
 	exit 2
 }
 
@@ -52,9 +56,10 @@ echo "run.sh: SIMULATED MACA base: this image is a stand-in, not MACA" >&2
 flags=
 groups=
 
+# add_node NODE passes $dev/NODE as /dev/NODE, with its group.
 add_node() {
-	flags="$flags --device=$(q "$1:$1:rwm")"
-	gid=$(stat -c %g "$1")
+	flags="$flags --device=$(q "$dev/$1:/dev/$1:rwm")"
+	gid=$(stat -c %g "$dev/$1")
 	case " $groups " in
 	*" $gid "*) ;;
 	*) [ "$gid" = 0 ] || groups="$groups $gid" ;;
@@ -63,21 +68,25 @@ add_node() {
 
 case $device in
 maca)
-	[ -e /dev/mxcd ] || die "/dev/mxcd not found: no MetaX driver on this host; use --device none to run without GPUs"
-	for n in /dev/mxcd /dev/mxnd /dev/mxgd; do
-		if [ -e "$n" ]; then add_node "$n"; fi
+	[ -e "$dev/mxcd" ] || die "$dev/mxcd not found: no MetaX driver on this host; use --device none to run without GPUs"
+	for n in mxcd mxnd mxgd; do
+		if [ -e "$dev/$n" ]; then add_node "$n"; fi
 	done
-	for n in /dev/infiniband/*; do
-		if [ -c "$n" ]; then add_node "$n"; fi
+	for n in "$dev"/infiniband/*; do
+		if [ -c "$n" ]; then add_node "infiniband/${n##*/}"; fi
 	done
 	drm=
-	for d in /sys/module/metax/drivers/pci:METAX/*/drm/*; do
-		n=/dev/dri/${d##*/}
-		if [ -c "$n" ]; then add_node "$n"; drm=1; fi
+	for d in "$sys"/module/metax/drivers/pci:[Mm][Ee][Tt][Aa][Xx]/*/drm/*; do
+		case ${d##*/} in
+		card* | renderD*) ;;
+		*) continue ;;
+		esac
+		n=dri/${d##*/}
+		if [ -c "$dev/$n" ]; then add_node "$n"; drm=1; fi
 	done
 	if [ -z "$drm" ]; then
-		for n in /dev/dri/card* /dev/dri/renderD*; do
-			if [ -c "$n" ]; then add_node "$n"; fi
+		for n in "$dev"/dri/card* "$dev"/dri/renderD*; do
+			if [ -c "$n" ]; then add_node "dri/${n##*/}"; fi
 		done
 	fi
 	for g in $groups; do

@@ -36,7 +36,7 @@ export LC_ALL
 echo "smoke.sh: SIMULATED MACA base: passing tests show the pipeline works, not that MACA does" >&2
 
 if ! docker exec "$container" /bin/sh -c 'exit 0' >/dev/null 2>&1; then
-	echo "smoke.sh: cannot run commands in container $container (is it running? see docker ps)" >&2
+	printf '%s\n' "smoke.sh: cannot run commands in container $container (is it running? see docker ps)" >&2
 	exit 2
 fi
 
@@ -180,7 +180,7 @@ problem() {
 # show LABEL FILE prints the end of an output of a failed test.
 show() {
 	if [ -s "$2" ]; then
-		echo "  $1 (last lines):"
+		printf '%s\n' "  $1 (last lines):"
 		tail -n 20 "$2" | sed 's/^/  | /'
 	fi
 }
@@ -189,11 +189,11 @@ show() {
 finish() {
 	if [ -z "$problems" ]; then
 		passed=$((passed + 1))
-		echo "PASS  $name"
+		printf '%s\n' "PASS  $name"
 		return
 	fi
 	failed=$((failed + 1))
-	echo "FAIL  $name ($origin)$problems"
+	printf '%s\n' "FAIL  $name ($origin)$problems"
 	show stdout "$tmp/stdout"
 	show stderr "$tmp/stderr"
 }
@@ -201,7 +201,7 @@ finish() {
 # skip REASON reports the test begun last as skipped.
 skip() {
 	skipped=$((skipped + 1))
-	echo "SKIP  $name: $1"
+	printf '%s\n' "SKIP  $name: $1"
 }
 
 nap() {
@@ -538,7 +538,7 @@ fi
 finish
 
 total=$((passed + failed + skipped))
-echo "smoke.sh: $passed passed, $failed failed, $skipped skipped, of $total tests"
+printf '%s\n' "smoke.sh: $passed passed, $failed failed, $skipped skipped, of $total tests"
 if [ "$failed" -gt 0 ]; then
 	exit 1
 fi

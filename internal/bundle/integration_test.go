@@ -1,0 +1,291 @@
+package bundle
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ccf-ai-infra/macabox/internal/builder"
+	"github.com/ccf-ai-infra/macabox/internal/device/devicetest"
+	"github.com/ccf-ai-infra/macabox/internal/testenv"
+)
+
+// TestExportReproducesOnAFreshBuildkitd: the demo exported on the shared
+// daemon rebuilds to the same manifest digest on a daemon with an empty
+// root (nothing cached), and its smoke tests pass in the rebuilt image.
+func TestExportReproducesOnAFreshBuildkitd(t *testing.T) {
+	w := newWorld(t, "")
+	set, pr := w.prepare("", "demo")
+	tarball := filepath.Join(testenv.TempDir(t), "demo.tar.gz")
+	res := w.export(set, pr, tarball, exportOpts{})
+
+	fresh := testenv.StartBuildkitd(t)
+	w2 := newWorld(t, fresh.Addr)
+	rep := w2.reproduce(tarball, nil, nil)
+	if rep.Verdict != VerdictReproduced || !rep.OK || !rep.Same {
+		t.Fatalf("verdict %q: %s", rep.Verdict, rep.Reason)
+	}
+	if rep.Actual.ManifestDigest != res.Expected.ManifestDigest {
+		t.Errorf("rebuilt %s, exported %s", rep.Actual.ManifestDigest, res.Expected.ManifestDigest)
+	}
+	sum := rep.Smoke.Summary()
+	if sum.Failed+sum.Errors > 0 || sum.Passed == 0 {
+		t.Errorf("smoke tests: %+v", sum)
+	}
+	var md bytes.Buffer
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"✅ reproduced", res.Expected.ManifestDigest, "SIMULATED MACA", "## Host"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("the Markdown report lacks %q", want)
+		}
+	}
+}
+
+// TestExportTwiceIsByteIdentical exports the demo twice, the second time
+// rebuilding every step, and wants the same tarball bytes.
+func TestExportTwiceIsByteIdentical(t *testing.T) {
+	w := newWorld(t, "")
+	set, pr := w.prepare("", "demo")
+	dir := testenv.TempDir(t)
+	a, b := filepath.Join(dir, "a.tar.gz"), filepath.Join(dir, "b.tar.gz")
+	w.export(set, pr, a, exportOpts{})
+	w.export(set, pr, b, exportOpts{noCache: true})
+	da, err := os.ReadFile(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := os.ReadFile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(da, db) {
+		t.Fatalf("two exports of demo differ (%d and %d bytes)", len(da), len(db))
+	}
+	t.Logf("two exports: %d identical bytes, sha256 %s", len(da), sha256Hex(da))
+}
+
+// TestScriptsWithoutMacabox rebuilds the demo with build.sh and the pinned
+// buildctl, loads it, starts it with run.sh and tests it with smoke.sh: the
+// way a reviewer without macabox would.
+func TestScriptsWithoutMacabox(t *testing.T) {
+	w := newWorld(t, "")
+	set, pr := w.prepare("", "demo")
+	dir := filepath.Join(testenv.TempDir(t), "bundle")
+	res := w.export(set, pr, dir, exportOpts{})
+	image := res.Expected.Tags[0]
+	// The export left no image in Docker: build.sh is what loads it.
+	_, _ = sh(t, dir, nil, "docker", "rmi", "-f", image)
+
+	out, code := sh(t, dir, nil, "sh", "build.sh",
+		"--buildctl", w.env.Buildctl, "--addr", w.env.BuildkitHost, "--oci-layout", w.env.OCIStore,
+		"--output", filepath.Join(testenv.TempDir(t), "image.tar"), "--load")
+	if code != 0 || !strings.Contains(out, "same digest as recorded: "+res.Expected.ManifestDigest) {
+		t.Fatalf("build.sh exited %d:\n%s", code, out)
+	}
+
+	name := w.container("demo-smoke")
+	if out, code := sh(t, dir, nil, "sh", "run.sh", "--device", "none", "--detach", name); code != 0 {
+		t.Fatalf("run.sh --detach exited %d:\n%s", code, out)
+	}
+	out, code = sh(t, dir, nil, "sh", "smoke.sh", name)
+	t.Logf("smoke.sh:\n%s", out)
+	if code != 0 || !strings.Contains(out, "0 failed") || strings.Contains(out, "FAIL") {
+		t.Fatalf("smoke.sh exited %d", code)
+	}
+	if !strings.Contains(out, "SKIP  GPUs visible to torch: needs a MACA device") {
+		t.Error("a device test was not skipped in a container without devices")
+	}
+
+	// The same tests with a fake MetaX host: run.sh finds its nodes, and the
+	// device tests run instead of being skipped.
+	host := devicetest.NewFakeHost(t)
+	dev := w.container("demo-device")
+	env := []string{"MACABOX_DEV_ROOT=" + host.Dev, "MACABOX_SYS_ROOT=" + host.Sys}
+	if out, code := sh(t, dir, env, "sh", "run.sh", "--detach", dev); code != 0 {
+		t.Fatalf("run.sh --detach with a fake host exited %d:\n%s", code, out)
+	}
+	out, code = sh(t, dir, nil, "sh", "smoke.sh", dev)
+	t.Logf("smoke.sh with fake devices:\n%s", out)
+	if code != 0 || strings.Contains(out, "SKIP") {
+		t.Errorf("smoke.sh with fake devices exited %d, or skipped a test", code)
+	}
+
+	// smoke.sh fails, and says which test, when the image is not right.
+	other := w.container("demo-wrong")
+	if out, code := sh(t, dir, nil, "docker", "run", "-d", "--name", other, "--entrypoint", "/bin/sh", w.env.MacaSimRef, "-c", "sleep 600"); code != 0 {
+		t.Fatalf("starting the bare base: %s", out)
+	}
+	out, code = sh(t, dir, nil, "sh", "smoke.sh", other)
+	if code != 1 || !strings.Contains(out, "FAIL  demo CLI") {
+		t.Errorf("smoke.sh on the bare base exited %d:\n%s", code, out)
+	}
+}
+
+// TestChangedStepIsExplained edits one RUN of a bundle's Dockerfile,
+// regenerates SHA256SUMS, and wants reproduce to name the layer, the
+// Dockerfile line, the recipe step and the file that changed.
+func TestChangedStepIsExplained(t *testing.T) {
+	w := newWorld(t, "")
+	set, pr := w.prepare("", "demo")
+	dir := filepath.Join(testenv.TempDir(t), "bundle")
+	res := w.export(set, pr, dir, exportOpts{})
+
+	var last Layer
+	for _, l := range res.Expected.Layers {
+		last = l
+	}
+	step, _ := res.Expected.step(last.Step)
+	if step.Kind != "run" || last.Line == 0 {
+		t.Fatalf("the demo's last layer comes from %+v", last)
+	}
+	df := filepath.Join(dir, DockerfileName)
+	data, err := os.ReadFile(df)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	lines[last.Line-1] += ` && echo tampered >>/opt/macabox/demo/build-report.txt`
+	if err := os.WriteFile(df, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resum(t, dir)
+
+	rep := w.reproduce(dir, nil, nil)
+	if rep.Verdict != VerdictDigestDiffers || rep.OK {
+		t.Fatalf("verdict %q: %s", rep.Verdict, rep.Reason)
+	}
+	x := rep.Explanation
+	if x == nil || x.Layer != last.Index || x.Line != last.Line || x.Step == nil || x.Step.Index != step.Index {
+		t.Fatalf("explanation %+v, want layer %d, line %d, step %d", x, last.Index, last.Line, step.Index)
+	}
+	found := false
+	for _, f := range x.Files {
+		if f.Path == "opt/macabox/demo/build-report.txt" && strings.Contains(f.Change, "content") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("changed files %+v do not name build-report.txt", x.Files)
+	}
+	if !strings.Contains(rep.Reason, step.Pos) {
+		t.Errorf("the reason %q does not name the recipe step at %s", rep.Reason, step.Pos)
+	}
+	t.Logf("explanation: %s", x.Summary)
+}
+
+// resum rewrites SHA256SUMS after a deliberate change, as someone altering
+// a bundle would.
+func resum(t *testing.T, dir string) {
+	t.Helper()
+	l, err := loadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files Files
+	for name, data := range l.files {
+		if name != SumsName {
+			files = append(files, File{Name: name, Data: data})
+		}
+	}
+	all, err := withSums(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range all {
+		if f.Name == SumsName {
+			if err := os.WriteFile(filepath.Join(dir, SumsName), f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestSecretNeverInBundle builds the probe stack, whose step reads a build
+// secret, and searches every byte of the bundle (directory, tarball, and
+// the compressed listings inside) for the secret's value. The probe's
+// smoke tests then run through smoke.sh, and reproduce with the secret.
+func TestSecretNeverInBundle(t *testing.T) {
+	w := newWorld(t, "")
+	set, pr := w.prepare(filepath.Join("testdata", "probe"), "probe-sim")
+	value := "macabox-secret-" + w.id + "-do-not-ship"
+	lookup := func(name string) (string, bool) { return value, name == "PROBE_TOKEN" }
+	secrets := []builder.Secret{{ID: "token", Env: "PROBE_TOKEN"}}
+	tmp := testenv.TempDir(t)
+	dir, tarball := filepath.Join(tmp, "bundle"), filepath.Join(tmp, "probe.tar.gz")
+	res := w.export(set, pr, dir, exportOpts{secrets: secrets, lookup: lookup})
+	w.export(set, pr, tarball, exportOpts{secrets: secrets, lookup: lookup})
+
+	l, err := loadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(tarball)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.files["(the tarball)"] = raw
+	for name, data := range l.files {
+		for _, text := range readable(t, name, data) {
+			if bytes.Contains(text, []byte(value)) || bytes.Contains(text, []byte("do-not-ship")) {
+				t.Errorf("%s holds the build secret", name)
+			}
+		}
+	}
+	if got := res.Expected.Secrets; len(got) != 1 || got[0] != "token" {
+		t.Errorf("expected.json secrets %v, want the id token", got)
+	}
+
+	// smoke.sh covers file modes, absent files, variables, a test
+	// environment, a TCP service and a pattern it cannot check.
+	if out, code := sh(t, dir, nil, "docker", "image", "inspect", res.Expected.Tags[0]); code == 0 {
+		t.Fatalf("the export loaded the image into Docker:\n%s", out)
+	}
+	rep := w.reproduce(dir, secrets, lookup)
+	if !rep.OK {
+		t.Fatalf("reproduce: %s: %s", rep.Verdict, rep.Reason)
+	}
+	name := w.container("probe-smoke")
+	if out, code := sh(t, dir, nil, "sh", "run.sh", "--image", rep.Actual.Image, "--device", "none", "--detach", name); code != 0 {
+		t.Fatalf("run.sh: %s", out)
+	}
+	out, code := sh(t, dir, nil, "sh", "smoke.sh", name)
+	t.Logf("smoke.sh:\n%s", out)
+	if code != 0 || !strings.Contains(out, "SKIP  version in its own words: cannot be checked by smoke.sh") {
+		t.Errorf("smoke.sh exited %d", code)
+	}
+}
+
+// readable returns the text of a bundle file, and of what it compresses.
+func readable(t *testing.T, name string, data []byte) [][]byte {
+	t.Helper()
+	out := [][]byte{data}
+	if len(data) > 2 && data[0] == 0x1f && data[1] == 0x8b {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		plain, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out = append(out, plain)
+		// A tarball holds listings that are compressed again.
+		for i := 0; i+1 < len(plain); i++ {
+			if plain[i] == 0x1f && plain[i+1] == 0x8b {
+				if zr, err := gzip.NewReader(bytes.NewReader(plain[i:])); err == nil {
+					zr.Multistream(false)
+					if inner, err := io.ReadAll(zr); err == nil || len(inner) > 0 {
+						out = append(out, inner)
+					}
+				}
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,197 @@
+package bundle
+
+import (
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ccf-ai-infra/macabox/internal/smoke"
+)
+
+// TestTestsRoundTrip: tests.json gives the smoke runner the very tests the
+// recipes hold, with their origins.
+func TestTestsRoundTrip(t *testing.T) {
+	in := probeContents(t)
+	data, err := encodeTests(in.Plan.Target, in.Cases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, cases, err := decodeTests(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if target != "probe-sim" || len(cases) != len(in.Cases) {
+		t.Fatalf("decoded %q with %d tests, want probe-sim with %d", target, len(cases), len(in.Cases))
+	}
+	for i, want := range in.Cases {
+		got := cases[i]
+		if got.Where() != want.Where() || got.Recipe != want.Recipe {
+			t.Errorf("test %d: origin %q recipe %q, want %q %q", i, got.Where(), got.Recipe, want.Where(), want.Recipe)
+		}
+		w, g := want.Test, got.Test
+		same := smoke.KindOf(w) == smoke.KindOf(g) && smoke.Describe(w) == smoke.Describe(g) &&
+			reflect.DeepEqual(smoke.Expectations(w), smoke.Expectations(g)) &&
+			smoke.NeedsDevice(w) == smoke.NeedsDevice(g) &&
+			reflect.DeepEqual(smoke.TestEnv(w), smoke.TestEnv(g))
+		wt, _ := smoke.TestTimeout(w)
+		gt, _ := smoke.TestTimeout(g)
+		ws, _ := smoke.ServiceTimeout(w)
+		gs, _ := smoke.ServiceTimeout(g)
+		if !same || wt != gt || ws != gs {
+			t.Errorf("test %q does not survive tests.json", w.Name.Value)
+		}
+	}
+	if _, _, err := decodeTests([]byte(`{"schema":"macabox.tests/v1","tests":[{"name":"x"}]}`)); err == nil {
+		t.Error("a test without a kind was accepted")
+	}
+	if _, _, err := decodeTests([]byte(`{"schema":"macabox.tests/v9","tests":[]}`)); err == nil {
+		t.Error("an unknown schema was accepted")
+	}
+}
+
+const sampleDockerfile = `# header
+FROM example.com/base:1 AS base
+
+# a comment
+FROM base AS after-a
+ARG SOURCE_DATE_EPOCH
+ENV A="1"
+RUN --mount=type=cache,target=/x \
+    echo one \
+ # a comment inside
+ && echo two
+COPY ["a", "/a"]
+
+FROM example.com/tool:2 AS a.helper
+RUN make
+
+FROM after-a AS after-b
+ARG SOURCE_DATE_EPOCH
+RUN <<EOF
+echo heredoc
+EOF
+COPY --from=a.helper /out /out
+LABEL "k"="v"
+`
+
+func TestScanDockerfile(t *testing.T) {
+	chain := finalChain(scanDockerfile([]byte(sampleDockerfile)))
+	var got []string
+	for _, ins := range chain {
+		got = append(got, ins.Keyword+"@"+strconv.Itoa(ins.Line))
+	}
+	want := []string{"ARG@6", "ENV@7", "RUN@8", "COPY@12", "ARG@18", "RUN@19", "COPY@22", "LABEL@23"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("final chain %v, want %v", got, want)
+	}
+	if chain[2].EndLine != 11 {
+		t.Errorf("the continued RUN ends at line %d, want 11", chain[2].EndLine)
+	}
+}
+
+func TestLayerOrigins(t *testing.T) {
+	cfg := ociConfig{History: []ociHistory{
+		{CreatedBy: "ADD rootfs.tar /"},
+		{CreatedBy: "CMD [\"bash\"]", EmptyLayer: true},
+		{CreatedBy: "ARG SOURCE_DATE_EPOCH=1", EmptyLayer: true},
+		{CreatedBy: "ENV A=1", EmptyLayer: true},
+		{CreatedBy: "RUN |1 SOURCE_DATE_EPOCH=1 /bin/sh -c echo one && echo two # buildkit"},
+		{CreatedBy: "COPY a /a # buildkit"},
+		{CreatedBy: "ARG SOURCE_DATE_EPOCH=1", EmptyLayer: true},
+		{CreatedBy: "RUN |1 SOURCE_DATE_EPOCH=1 /bin/sh -c echo heredoc # buildkit"},
+		{CreatedBy: "COPY /out /out # buildkit"},
+		{CreatedBy: "LABEL k=v", EmptyLayer: true},
+	}}
+	got := layerOrigins(cfg, []byte(sampleDockerfile))
+	want := []layerOrigin{{Base: true}, {Line: 8, Instruction: "RUN"}, {Line: 12, Instruction: "COPY"}, {Line: 19, Instruction: "RUN"}, {Line: 22, Instruction: "COPY"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("origins %+v, want %+v", got, want)
+	}
+	// A history that does not line up keeps no lines rather than wrong ones.
+	cfg.History[5].CreatedBy = "RUN something else"
+	for _, o := range layerOrigins(cfg, []byte(sampleDockerfile)) {
+		if o.Line != 0 {
+			t.Errorf("mismatched history still mapped a layer to line %d", o.Line)
+		}
+	}
+}
+
+func TestListingRoundTripAndDiff(t *testing.T) {
+	want := []fileEntry{
+		{Path: "etc", Type: 'd', Mode: 0o755, Mtime: 5},
+		{Path: "etc/a\tb", Type: 'f', Mode: 0o644, Size: 3, Mtime: 5, Digest: strings.Repeat("1", 64)},
+		{Path: "etc/link", Type: 'l', Mode: 0o777, Mtime: 5, Link: "a\tb"},
+		{Path: "etc/gone", Type: 'f', Mode: 0o600, UID: 1, GID: 2, Mtime: 5, Digest: strings.Repeat("2", 64)},
+		{Path: "dev/null", Type: 'c', Mode: 0o666, Link: "1,3"},
+	}
+	data, err := encodeListing(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := encodeListing(want)
+	if string(again) != string(data) {
+		t.Error("the same listing encodes to different bytes")
+	}
+	got, err := decodeListing(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("listing round trip:\n got %+v\nwant %+v", got, want)
+	}
+	changed := append([]fileEntry(nil), want[:3]...)
+	changed[1].Digest, changed[1].Size = strings.Repeat("9", 64), 4
+	changed[2].Mtime = 6
+	changed = append(changed, fileEntry{Path: "etc/new", Type: 'f', Digest: "x"})
+	var lines []string
+	for _, c := range diffListings(want, changed) {
+		lines = append(lines, c.Path+": "+c.Change)
+	}
+	wantLines := []string{"dev/null: removed", "etc/a\tb: content, size", "etc/gone: removed", "etc/link: mtime", "etc/new: added"}
+	if !reflect.DeepEqual(lines, wantLines) {
+		t.Errorf("diff %q, want %q", lines, wantLines)
+	}
+}
+
+func TestInventory(t *testing.T) {
+	inv := newInventory()
+	inv.step = 3
+	status := "Package: base-files\nStatus: install ok installed\nVersion: 12.4\n\n" +
+		"Package: jq\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.6-2.1\nDescription: json\n tool\n\n" +
+		"Package: gone\nStatus: deinstall ok config-files\nVersion: 1\n"
+	for p, data := range map[string]string{
+		"var/lib/dpkg/status":             status,
+		"var/lib/dpkg/info/jq:amd64.list": "/usr/bin/jq\n",
+		"var/lib/dpkg/info/gone.list":     "",
+		"opt/conda/lib/python3.11/site-packages/demo-0.1.dist-info/METADATA": "Metadata-Version: 2.1\nName: Demo\nVersion: 0.1\n\nlong description",
+		"opt/conda/lib/python3.11/site-packages/old-1.0.dist-info/METADATA":  "Name: old\nVersion: 1.0\n",
+		"opt/conda/conda-meta/numpy-1.26.4-py311.json":                       `{"name": "numpy", "version": "1.26.4"}`,
+	} {
+		if !inv.wants(p) {
+			t.Errorf("the inventory does not read %s", p)
+		}
+		inv.add(p, []byte(data))
+	}
+	if inv.wants("usr/share/doc/jq/copyright") {
+		t.Error("the inventory reads files it has no use for")
+	}
+	inv.step = 4
+	inv.whiteout("opt/conda/lib/python3.11/site-packages/.wh.old-1.0.dist-info")
+	var got []string
+	for _, p := range inv.packages() {
+		got = append(got, p.Manager+" "+p.Name+" "+p.Version)
+	}
+	want := []string{"conda numpy 1.26.4", "dpkg jq 1.6-2.1", "python Demo 0.1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("packages %q, want %q", got, want)
+	}
+}
+
+func TestSymbolicPerm(t *testing.T) {
+	for mode, want := range map[uint64]string{0o755: "rwxr-xr-x", 0o644: "rw-r--r--", 0o4755: "rwsr-xr-x", 0o1777: "rwxrwxrwt", 0o2644: "rw-r-Sr--"} {
+		if got := symbolicPerm(mode); got != want {
+			t.Errorf("symbolicPerm(%o) = %s, want %s", mode, got, want)
+		}
+	}
+}
