@@ -98,12 +98,23 @@ take_lock() {
 
 # ---------------------------------------------------------------- host tools
 
+# ensure_docker_packages: docker.io is installed without its Recommends,
+# one of which is apparmor; on a kernel with AppArmor on, dockerd cannot
+# start containers without apparmor_parser.
+ensure_docker_packages() {
+	ensure_commands docker=docker.io dockerd=docker.io runc=runc
+	local aa=/sys/module/apparmor/parameters/enabled
+	if [[ -r $aa && $(<"$aa") == Y* ]]; then
+		ensure_commands apparmor_parser=apparmor
+	fi
+}
+
 ensure_host_packages() {
 	# flock and setsid are in util-linux, which every Debian has; they are
 	# listed so a stripped-down image fails with a clear message.
 	ensure_commands flock=util-linux setsid=util-linux jq=jq \
-		docker=docker.io dockerd=docker.io runc=runc \
 		debootstrap=debootstrap gpgv=gpgv skopeo=skopeo
+	ensure_docker_packages
 	# Tests build FROM scratch images around a static busybox.
 	ensure_packages busybox-static
 }
@@ -289,7 +300,7 @@ ensure_docker() {
 		fi
 		return 0
 	fi
-	ensure_commands docker=docker.io dockerd=docker.io runc=runc
+	ensure_docker_packages
 	# Installing docker.io on a systemd host starts the service.
 	if docker info >/dev/null 2>&1; then
 		log "docker: running (started by the docker.io package)"
@@ -707,9 +718,16 @@ write_env_file() {
 
 # ------------------------------------------------------------------- commands
 
+# require_root: the world's daemons need root (buildkitd's OCI worker,
+# debootstrap, dockerd); say so before minutes of building tools.
+require_root() {
+	is_root || die "the test world needs root: buildkitd runs its OCI worker as root (rootless BuildKit needs rootlesskit, not set up here) and debootstrap needs root; run as root, e.g. sudo -E $0 $*"
+}
+
 cmd_up() {
 	local start
 	start=$(now_us)
+	require_root up
 	take_lock
 	phase packages ensure_host_packages
 	phase tools ensure_tools
@@ -797,14 +815,18 @@ cmd_status() {
 	fi
 	printf 'tools:      buildkit %s, registry %s (%s)\n' "$BUILDKIT_VERSION" "$REGISTRY_VERSION" "$BIN_DIR"
 	printf 'oci store:  %s\n' "$OCI_STORE"
-	printf 'debian:     %s@%s\n' "$DEBIAN_REF" "$(state_get debian digest)"
-	printf 'maca-sim:   %s@%s\n' "$MACASIM_REF" "$(state_get maca-sim digest)"
+	local digest
+	digest=$(state_get debian digest)
+	printf 'debian:     %s %s\n' "$DEBIAN_REF" "${digest:-(not built)}"
+	digest=$(state_get maca-sim digest)
+	printf 'maca-sim:   %s %s\n' "$MACASIM_REF" "${digest:-(not built)}"
 	[[ $ok == true ]]
 }
 
 cmd_start_buildkitd() {
 	(($# == 1)) || die "usage: scripts/testenv.sh start-buildkitd NAME"
 	[[ $1 != main ]] || die "the name 'main' is taken by the main daemon"
+	require_root start-buildkitd "$1"
 	take_lock
 	ensure_tools >/dev/null
 	start_buildkitd "$1" true
