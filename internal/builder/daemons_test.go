@@ -16,13 +16,13 @@ import (
 )
 
 // These helpers start real daemons for the tests and stop them in cleanup,
-// also when a test fails. They stand in until internal/testenv lands.
+// also when a test fails. A missing test world fails the test: CI has one.
 
 func requireEnv(t *testing.T, name string) string {
 	t.Helper()
 	v := os.Getenv(name)
 	if v == "" {
-		t.Skipf("%s is not set: run scripts/testenv.sh (or export it) to run tests against real daemons", name)
+		t.Fatalf("%s is not set: these tests need the test world; run: make test (or eval \"$(scripts/testenv.sh env)\")", name)
 	}
 	return v
 }
@@ -150,7 +150,7 @@ func testRegistry(t *testing.T) string {
 		}
 	}
 	if bin == "" {
-		t.Skip("MACABOX_TEST_REGISTRY is not set: run scripts/testenv.sh (or set MACABOX_TEST_REGISTRY_BIN to a registry binary)")
+		t.Fatal("MACABOX_TEST_REGISTRY is not set: run make test, or scripts/testenv.sh up (or set MACABOX_TEST_REGISTRY_BIN to a registry binary)")
 	}
 	dir := shortTempDir(t, "mreg-")
 	l, err := net.Listen("tcp", "127.0.0.1:0")

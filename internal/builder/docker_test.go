@@ -15,13 +15,13 @@ func requireDocker(t *testing.T) *dockerclient.Client {
 	t.Helper()
 	dc, err := dockerclient.New(dockerclient.FromEnv)
 	if err != nil {
-		t.Skipf("no Docker client: %v", err)
+		t.Fatalf("no Docker client: %v", err)
 	}
 	t.Cleanup(func() { dc.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := dc.Ping(ctx, dockerclient.PingOptions{NegotiateAPIVersion: true}); err != nil {
-		t.Skipf("Docker is not reachable: %v", err)
+		t.Fatalf("Docker is not reachable (make test starts it): %v", err)
 	}
 	return dc
 }

@@ -42,12 +42,12 @@ func staticBusybox(t *testing.T) string {
 	}
 	f, err := elf.Open(p)
 	if err != nil {
-		t.Skipf("no busybox at %s (apt-get install busybox-static): %v", p, err)
+		t.Fatalf("no busybox at %s (apt-get install busybox-static): %v", p, err)
 	}
 	defer f.Close()
 	for _, prog := range f.Progs {
 		if prog.Type == elf.PT_INTERP {
-			t.Skipf("%s is dynamically linked: apt-get install busybox-static", p)
+			t.Fatalf("%s is dynamically linked: apt-get install busybox-static", p)
 		}
 	}
 	return p

@@ -323,10 +323,29 @@ func (b *box) terminate(ctx context.Context) error {
 
 func removeContainer(ctx context.Context, cli dockerAPI, id string) error {
 	_, err := cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-	if err != nil && !cerrdefs.IsNotFound(err) {
-		return err
+	switch {
+	case err == nil, cerrdefs.IsNotFound(err):
+		return nil
+	case cerrdefs.IsConflict(err) && strings.Contains(err.Error(), "already in progress"):
+		// The container's own removal is still running (the listing that
+		// found it raced with it): wait for it to finish instead of failing.
+		return waitGone(ctx, cli, id)
 	}
-	return nil
+	return err
+}
+
+// waitGone polls until the container no longer exists.
+func waitGone(ctx context.Context, cli dockerAPI, id string) error {
+	for {
+		if _, err := cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{}); cerrdefs.IsNotFound(err) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for container %s to be removed: %w", id, context.Cause(ctx))
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // labelled lists the containers, running or not, that carry all the labels.

@@ -87,7 +87,7 @@ func TestDevicePassthrough(t *testing.T) {
 func TestDevicePassthroughMACASim(t *testing.T) {
 	needDocker(t)
 	if !imageExists(simImage) {
-		t.Skipf("%s is not built (scripts/testenv.sh up builds it)", simImage)
+		t.Fatalf("%s is not in Docker (scripts/testenv.sh up builds and loads it)", simImage)
 	}
 	root := fakeDevices(t)
 	rep := runCases(t, Options{Image: simImage, HasDevice: true, Container: deviceConfig(root)},

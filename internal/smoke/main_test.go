@@ -29,8 +29,9 @@ var (
 	imageErr   error // Docker there but no image: tests fail
 )
 
-// needDocker skips the test without a Docker engine and fails it when the
-// test image cannot be made.
+// needDocker fails the test without a Docker engine (CI has one; -short
+// skips the Docker tests for a quick local run) or when the test image
+// cannot be made.
 func needDocker(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
@@ -44,7 +45,7 @@ func needDocker(t testing.TB) {
 		imageErr = ensureTestImage()
 	})
 	if dockerErr != nil {
-		t.Skipf("Docker is not reachable: %v", dockerErr)
+		t.Fatalf("Docker is not reachable (make test starts it): %v", dockerErr)
 	}
 	if imageErr != nil {
 		t.Fatalf("making %s: %v", testImage, imageErr)
