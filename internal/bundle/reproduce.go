@@ -87,9 +87,11 @@ func Reproduce(ctx context.Context, o ReproduceOptions) (*Report, error) {
 		return rep, nil
 	}
 	// Resolved before the build, so a bad device flag costs no rebuild.
-	spec, err := o.Device(exp.Runtime)
-	if err != nil {
-		return rep, fmt.Errorf("%w: %v", ErrCannot, err)
+	spec := device.Spec{Profile: device.ProfileNone, NoDeviceReason: "no device profile given"}
+	if o.Device != nil {
+		if spec, err = o.Device(exp.Runtime); err != nil {
+			return rep, fmt.Errorf("%w: %v", ErrCannot, err)
+		}
 	}
 	contexts, err := baseContexts(exp, o.Bases)
 	if err != nil {

@@ -98,6 +98,11 @@ func runReproduce(ctx context.Context, o *reproduceOptions, s Streams) error {
 		}
 		secrets = append(secrets, sec)
 	}
+	// The rebuilt image is tested in Docker; without it the reproduction
+	// could not give its verdict, so find out before the build.
+	if _, err := smoke.DockerVersion(ctx); err != nil {
+		return cannot("the bundle's smoke tests run in Docker: %w", err)
+	}
 	b, err := o.connect(ctx)
 	if err != nil {
 		return err
@@ -134,13 +139,8 @@ func runReproduce(ctx context.Context, o *reproduceOptions, s Streams) error {
 		}
 	}
 	switch {
-	case errors.Is(err, bundle.ErrCannot):
-		return cannot("%w", err)
 	case err != nil:
-		var ee *exitError
-		if asExit(err, &ee) {
-			return err
-		}
+		// Reproduce's errors all mean it could not do its work.
 		return cannot("%w", err)
 	case !rep.OK:
 		return problems(fmt.Errorf("%s: %s", rep.Verdict, rep.Reason))

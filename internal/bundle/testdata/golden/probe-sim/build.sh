@@ -122,7 +122,7 @@ buildctl)
 	if [ -n "$addr" ]; then
 		set -- --addr "$addr" "$@"
 	fi
-	"$buildctl" "$@"
+	"$buildctl" "$@" || die "buildctl failed (exit $?)"
 	;;
 buildx)
 	normalize_context
@@ -137,14 +137,14 @@ buildx)
 	if [ -n "$builder" ]; then
 		set -- "$@" --builder "$builder"
 	fi
-	docker "$@" .
+	docker "$@" . || die "docker buildx build failed (exit $?)"
 	;;
 docker)
 	printf '%s\n' "build.sh: WARNING: plain docker build does not rewrite timestamps; the image will NOT be bit-identical to $expected_digest" >&2
 	echo 'build.sh: the base image macabox.test/maca-sim:3.0.0.5 must already be in Docker under that name (docker load it from its OCI layout)' >&2
 	set -- build --file Dockerfile --platform "$platform" --build-arg "SOURCE_DATE_EPOCH=$epoch" --tag "$image"
 	eval "set -- \"\$@\" $secrets"
-	DOCKER_BUILDKIT=1 docker "$@" .
+	DOCKER_BUILDKIT=1 docker "$@" . || die "docker build failed (exit $?); the Dockerfile needs BuildKit: Docker 23 or newer, or buildx installed"
 	printf '%s\n' "build.sh: built $image (not comparable with the recorded digest)" >&2
 	exit 0
 	;;
@@ -153,7 +153,7 @@ esac
 digest=$(sed -n 's/.*"containerimage\.digest": *"\(sha256:[0-9a-f]*\)".*/\1/p' "$meta" | head -n 1)
 [ -n "$digest" ] || die "the builder reported no image digest"
 if [ -n "$load" ]; then
-	docker load -i "$output" >&2
+	docker load -i "$output" >&2 || die "docker load failed (exit $?)"
 fi
 printf '%s\n' "$digest"
 if [ "$digest" = "$expected_digest" ]; then
