@@ -53,7 +53,11 @@ func (in *contents) files() (Files, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	testsJSON, err := encodeTests(in.Plan.Target, in.Cases)
+	notice := ""
+	if in.Expected.Simulated {
+		notice = "SIMULATED MACA: " + simulatedNote
+	}
+	testsJSON, err := encodeTests(in.Plan.Target, notice, in.Cases)
 	if err != nil {
 		return nil, nil, err
 	}

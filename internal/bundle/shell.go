@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // sq single-quotes s for a POSIX shell. Every value a generated script
@@ -65,8 +66,7 @@ func octalMode(s string) (string, uint64, error) {
 	return strconv.FormatUint(v, 8), v, nil
 }
 
-// seconds rounds a duration's seconds up, for shell deadlines.
-func ceilSeconds(nanos int64) int64 {
-	const second = 1_000_000_000
-	return (nanos + second - 1) / second
+// ceilSeconds rounds a duration up to whole seconds, for shell deadlines.
+func ceilSeconds(d time.Duration) int64 {
+	return int64((d + time.Second - 1) / time.Second)
 }

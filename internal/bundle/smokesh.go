@@ -54,7 +54,7 @@ func testLines(t recipe.Test) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	limit := strconv.FormatInt(ceilSeconds(int64(timeout)), 10)
+	limit := strconv.FormatInt(ceilSeconds(timeout), 10)
 	e := t.Expect
 	if e == nil {
 		e = &recipe.Expect{}
@@ -234,7 +234,7 @@ func serviceLines(t recipe.Test, e *recipe.Expect, limit string) ([]string, erro
 	default:
 		return nil, fmt.Errorf("service.ready needs a tcp port (1-65535) or an http URL")
 	}
-	readyLimit := strconv.FormatInt(ceilSeconds(int64(wait)), 10)
+	readyLimit := strconv.FormatInt(ceilSeconds(wait), 10)
 	lines := []string{
 		`log="$log_dir/$run_id-$seq.log"`,
 		fmt.Sprintf(`limited 30 "${tok}svc." %s /bin/sh -c "$service_script" sh "$log_dir" %s "$log"`,

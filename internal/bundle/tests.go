@@ -16,9 +16,11 @@ const TestsSchema = "macabox.tests/v1"
 // reproduce runs them without the recipes. It holds the tests as written
 // (after argument substitution), each with the recipe line it came from.
 type testsFile struct {
-	Schema string     `json:"schema"`
-	Target string     `json:"target"`
-	Tests  []testSpec `json:"tests"`
+	Schema string `json:"schema"`
+	Target string `json:"target"`
+	// Simulated is the simulated-base notice, on bundles that need one.
+	Simulated string     `json:"simulated,omitempty"`
+	Tests     []testSpec `json:"tests"`
 }
 
 // testSpec mirrors recipe.Test without positions; Origin keeps the one
@@ -63,9 +65,10 @@ type envSpec struct {
 	Value string `json:"value"`
 }
 
-// encodeTests writes tests.json for cases.
-func encodeTests(target string, cases []smoke.Case) ([]byte, error) {
-	f := testsFile{Schema: TestsSchema, Target: target, Tests: make([]testSpec, 0, len(cases))}
+// encodeTests writes tests.json for cases; simulated is the notice of a
+// bundle built on a simulated base, or "".
+func encodeTests(target, simulated string, cases []smoke.Case) ([]byte, error) {
+	f := testsFile{Schema: TestsSchema, Target: target, Simulated: simulated, Tests: make([]testSpec, 0, len(cases))}
 	for _, c := range cases {
 		f.Tests = append(f.Tests, specOf(c))
 	}

@@ -13,7 +13,7 @@ import (
 // recipes hold, with their origins.
 func TestTestsRoundTrip(t *testing.T) {
 	in := probeContents(t)
-	data, err := encodeTests(in.Plan.Target, in.Cases)
+	data, err := encodeTests(in.Plan.Target, "", in.Cases)
 	if err != nil {
 		t.Fatal(err)
 	}
