@@ -253,6 +253,12 @@ func knownIssues(in *contents, tests []smokeTest) []issue {
 		})
 	}
 	for _, b := range e.Bases {
+		if b.Source == SourceRegistry && b.Digest == "" {
+			out = append(out, issue{
+				En: fmt.Sprintf("The base image %s is not pinned by digest: a rebuild may start from another image and give another digest.", b.Ref),
+				Zh: fmt.Sprintf("基础镜像 %s 没有按摘要固定：重新构建时可能拉取到另一个镜像，得到不同的摘要。", b.Ref),
+			})
+		}
 		if b.Source == SourceOCILayout {
 			out = append(out, issue{
 				En: fmt.Sprintf("The base image %s (%s) was supplied from a local OCI layout: a reviewer needs that layout (build.sh --oci-layout DIR, macabox reproduce --base %s=oci-layout://DIR@%s).", b.Ref, b.Digest, b.Ref, b.Digest),

@@ -95,7 +95,10 @@ func isRelease(v string) bool {
 
 // Base is one image a FROM line names, and how the export supplied it.
 type Base struct {
-	Ref    string `json:"ref"`
+	Ref string `json:"ref"`
+	// Image is where a registry base was pulled from, when the export
+	// replaced the FROM reference (--base REF=docker-image://IMAGE).
+	Image  string `json:"image,omitempty"`
 	Digest string `json:"digest,omitempty"`
 	// Source is "oci-layout" (a local OCI layout a reviewer must provide)
 	// or "registry" (pulled by reference; reproduce pins it by Digest).
@@ -205,4 +208,18 @@ func (e *Expected) step(i int) (Step, bool) {
 		}
 	}
 	return Step{}, false
+}
+
+// Pull is the reference a registry base is pulled by, pinned to its
+// recorded digest when there is one.
+func (b Base) Pull() string {
+	img := b.Image
+	if img == "" {
+		img = b.Ref
+	}
+	img = trimDigest(img)
+	if b.Digest == "" {
+		return img
+	}
+	return img + "@" + b.Digest
 }

@@ -80,6 +80,11 @@ func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, b := range in.Expected.Bases {
+		if b.Digest == "" {
+			warnings = append(warnings, fmt.Sprintf("the base image %s is not pinned by digest: a rebuild may start from another image (pin it in the recipe: REF@sha256:...)", b.Ref))
+		}
+	}
 	all, err := withSums(files)
 	if err != nil {
 		return nil, err
@@ -150,27 +155,52 @@ func gather(o ExportOptions, req builder.Request, res *builder.Result, im *ociIm
 }
 
 // bases records how each FROM image was supplied. A registry image is
-// recorded with the digest BuildKit resolved, so a rebuild can pin it.
+// recorded with the digest it was pinned to or BuildKit resolved, so a
+// rebuild can pin it; an unpinned one is left without a digest (and warned
+// about), never given a guessed one.
 func bases(refs []string, contexts map[string]builder.NamedContext, resolved map[string]string) []Base {
 	out := []Base{}
 	for _, ref := range refs {
-		b := Base{Ref: ref, Source: SourceRegistry, Digest: resolved[ref]}
+		b := Base{Ref: ref, Source: SourceRegistry}
+		pull := ref
 		if nc, ok := contexts[ref]; ok {
 			switch {
 			case nc.OCILayout != "":
-				b.Source, b.Digest = SourceOCILayout, nc.Digest
-			case strings.Contains(nc.Image, "@sha256:"):
-				_, b.Digest, _ = strings.Cut(nc.Image, "@")
+				out = append(out, Base{Ref: ref, Source: SourceOCILayout, Digest: nc.Digest})
+				continue
+			case nc.Image != "":
+				pull = nc.Image
+				if trimDigest(nc.Image) != trimDigest(ref) {
+					b.Image = trimDigest(nc.Image)
+				}
 			}
 		}
-		if b.Digest == "" {
-			if _, d, ok := strings.Cut(ref, "@"); ok {
+		for _, r := range []string{pull, ref} {
+			if _, d, ok := strings.Cut(r, "@"); ok && b.Digest == "" {
 				b.Digest = d
+			}
+			for _, name := range []string{r, fullName(r)} {
+				if d := resolved[name]; d != "" && b.Digest == "" {
+					b.Digest = d
+				}
 			}
 		}
 		out = append(out, b)
 	}
 	return out
+}
+
+// fullName spells a reference as BuildKit names it in its progress:
+// "debian:12" is docker.io/library/debian:12.
+func fullName(ref string) string {
+	first, rest, ok := strings.Cut(ref, "/")
+	switch {
+	case !ok:
+		return "docker.io/library/" + ref
+	case strings.ContainsAny(first, ".:") || first == "localhost":
+		return ref
+	}
+	return "docker.io/" + first + "/" + rest
 }
 
 // secretIDs lists the ids of the secrets the steps mount.

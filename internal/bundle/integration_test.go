@@ -11,6 +11,7 @@ import (
 
 	"github.com/ccf-ai-infra/macabox/internal/builder"
 	"github.com/ccf-ai-infra/macabox/internal/device/devicetest"
+	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/testenv"
 )
 
@@ -288,4 +289,37 @@ func readable(t *testing.T, name string, data []byte) [][]byte {
 		}
 	}
 	return out
+}
+
+// TestRegistryBase exports the demo with its base pulled from the test
+// world's registry instead of an OCI layout: the bundle names where the
+// base came from, warns that it is not pinned, and build.sh needs no layout.
+func TestRegistryBase(t *testing.T) {
+	w := newWorld(t, "")
+	set, pr := w.prepare("", "demo")
+	dir := filepath.Join(testenv.TempDir(t), "bundle")
+	epoch := testEpoch
+	req := pr.Request(pipeline.RequestOptions{
+		Bases: map[string]builder.NamedContext{w.env.MacaSimRef: {Image: w.env.MacaSimRegistryRef}},
+		Epoch: &epoch, Tags: []string{w.tag("demo-registry")},
+	})
+	res, err := Export(t.Context(), ExportOptions{Prepared: pr, Set: set, Request: req, EpochSource: "flag", Builder: w.b, Out: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := res.Expected.Bases[0]
+	if b.Source != SourceRegistry || b.Image != w.env.MacaSimRegistryRef {
+		t.Errorf("base recorded as %+v", b)
+	}
+	if b.Digest == "" && !strings.Contains(strings.Join(res.Warnings, "\n"), "not pinned") {
+		t.Errorf("an unpinned base was not warned about: %q", res.Warnings)
+	}
+	if out, code := sh(t, dir, nil, "shellcheck", "build.sh", "run.sh", "smoke.sh"); code != 0 {
+		t.Errorf("shellcheck:\n%s", out)
+	}
+	out, code := sh(t, dir, nil, "sh", "build.sh", "--buildctl", w.env.Buildctl, "--addr", w.env.BuildkitHost,
+		"--output", filepath.Join(testenv.TempDir(t), "image.tar"))
+	if code != 0 || !strings.Contains(out, "same digest as recorded") {
+		t.Fatalf("build.sh exited %d:\n%s", code, out)
+	}
 }

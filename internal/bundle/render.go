@@ -101,8 +101,8 @@ func render(name string, data any) ([]byte, error) {
 	t, err := template.New(name+".tmpl").Funcs(template.FuncMap{
 		"sq": sq, "sqAll": sqAll, "join": strings.Join,
 		"code": mdCode, "cell": mdCell, "stepNo": stepNo, "orDash": orDash,
-		"assignee": assigneeText, "trimDigest": trimDigest,
-		"comment": shellComment, "icon": statusIcon, "sub": func(a, b int) int { return a - b },
+		"assignee": assigneeText,
+		"comment":  shellComment, "icon": statusIcon, "sub": func(a, b int) int { return a - b },
 		"seconds": func(d time.Duration) string { return d.Round(100 * time.Millisecond).String() },
 	}).ParseFS(templates, "templates/"+name+".tmpl")
 	if err != nil {

@@ -166,8 +166,8 @@ func baseContexts(exp *Expected, given map[string]builder.NamedContext) (map[str
 		case b.Source == SourceOCILayout:
 			return nil, fmt.Errorf("%w: the bundle's base image %s came from an OCI layout; give it with --base %s=oci-layout://DIR@%s",
 				ErrCannot, b.Ref, b.Ref, b.Digest)
-		case b.Digest != "":
-			out[b.Ref] = builder.NamedContext{Image: trimDigest(b.Ref) + "@" + b.Digest}
+		case b.Digest != "" || b.Image != "":
+			out[b.Ref] = builder.NamedContext{Image: b.Pull()}
 		}
 	}
 	return out, nil

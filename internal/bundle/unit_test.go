@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccf-ai-infra/macabox/internal/builder"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
 
@@ -193,5 +194,32 @@ func TestSymbolicPerm(t *testing.T) {
 		if got := symbolicPerm(mode); got != want {
 			t.Errorf("symbolicPerm(%o) = %s, want %s", mode, got, want)
 		}
+	}
+}
+
+func TestBases(t *testing.T) {
+	d := "sha256:" + strings.Repeat("e", 64)
+	got := bases(
+		[]string{"debian:12", "cr.example.com/maca:3@" + d, "sim:1", "other:2"},
+		map[string]builder.NamedContext{
+			"sim:1":   {OCILayout: "/oci", Digest: d},
+			"other:2": {Image: "127.0.0.1:5000/other:2"},
+		},
+		map[string]string{"docker.io/library/debian:12": d},
+	)
+	want := []Base{
+		{Ref: "debian:12", Digest: d, Source: SourceRegistry},
+		{Ref: "cr.example.com/maca:3@" + d, Digest: d, Source: SourceRegistry},
+		{Ref: "sim:1", Digest: d, Source: SourceOCILayout},
+		{Ref: "other:2", Image: "127.0.0.1:5000/other:2", Source: SourceRegistry},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("bases:\n got %+v\nwant %+v", got, want)
+	}
+	if p := got[1].Pull(); p != "cr.example.com/maca:3@"+d {
+		t.Errorf("Pull() = %s", p)
+	}
+	if p := got[3].Pull(); p != "127.0.0.1:5000/other:2" {
+		t.Errorf("Pull() = %s", p)
 	}
 }
