@@ -24,7 +24,7 @@
 #   --secret SPEC      build secret, as buildctl takes it: id=NAME,src=FILE (repeatable)
 #   --output FILE      where the image goes (default image.tar, a docker-archive)
 #   --load             docker load the image afterwards
-# Environment: BUILDCTL, BUILDKIT_HOST, MACABOX_OCI_LAYOUT give the defaults of
+# Environment: BUILDCTL, BUILDKIT_HOST and MACABOX_OCI_LAYOUT give the defaults of
 # --buildctl, --addr and --oci-layout.
 #
 # Base images from an OCI layout: the export supplied these from a local OCI
