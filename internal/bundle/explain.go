@@ -156,6 +156,9 @@ func (x *Explanation) explainConfig(wantRaw, gotRaw []byte, exp *Expected, docke
 		return
 	}
 	x.Config = diffJSON("", want, got)
+	if len(x.Config) > maxFileChanges {
+		x.Config = append(x.Config[:maxFileChanges], fmt.Sprintf("… and %d more", len(x.Config)-maxFileChanges))
+	}
 	x.Summary = "every layer is the same; the image config differs"
 	var wh, gh ociConfig
 	_ = json.Unmarshal(wantRaw, &wh)
@@ -178,9 +181,19 @@ func (x *Explanation) explainConfig(wantRaw, gotRaw []byte, exp *Expected, docke
 	}
 }
 
-// diffJSON lists the paths at which two JSON values differ, shallowly
-// enough to read: objects are descended, lists and scalars compared whole.
+// diffJSON lists the paths at which two JSON values differ: objects and
+// lists are descended, so a changed variable reads as config.Env[5] and a
+// changed instruction as history[26].created_by.
 func diffJSON(prefix string, want, got any) []string {
+	if wl, ok := want.([]any); ok {
+		if gl, ok := got.([]any); ok {
+			var out []string
+			for i := 0; i < max(len(wl), len(gl)); i++ {
+				out = append(out, diffJSON(fmt.Sprintf("%s[%d]", prefix, i), at(wl, i), at(gl, i))...)
+			}
+			return out
+		}
+	}
 	wm, wok := want.(map[string]any)
 	gm, gok := got.(map[string]any)
 	if !wok || !gok {
@@ -206,6 +219,13 @@ func diffJSON(prefix string, want, got any) []string {
 		out = append(out, diffJSON(prefix+"."+k, wm[k], gm[k])...)
 	}
 	return out
+}
+
+func at(list []any, i int) any {
+	if i < len(list) {
+		return list[i]
+	}
+	return nil
 }
 
 func compact(v any) string {

@@ -180,6 +180,47 @@ func TestChangedStepIsExplained(t *testing.T) {
 	t.Logf("explanation: %s", x.Summary)
 }
 
+// TestChangedEnvIsExplained edits an ENV of a bundle's Dockerfile: no layer
+// changes, the config does, and reproduce names the instruction's step.
+func TestChangedEnvIsExplained(t *testing.T) {
+	w := newWorld(t, "")
+	set, pr := w.prepare("", "demo")
+	dir := filepath.Join(testenv.TempDir(t), "bundle")
+	res := w.export(set, pr, dir, exportOpts{})
+	var env Step
+	for _, s := range res.Expected.Steps {
+		if s.Kind == "env" && s.Recipe == "macabox-demo" {
+			env = s
+		}
+	}
+	df := filepath.Join(dir, DockerfileName)
+	data, err := os.ReadFile(df)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	if !strings.HasPrefix(lines[env.FirstLine-1], "ENV MACABOX_DEMO_HOME=") {
+		t.Fatalf("line %d is %q", env.FirstLine, lines[env.FirstLine-1])
+	}
+	lines[env.FirstLine-1] = `ENV MACABOX_DEMO_HOME="/opt/elsewhere"`
+	if err := os.WriteFile(df, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resum(t, dir)
+	rep := w.reproduce(dir, nil, nil)
+	x := rep.Explanation
+	if rep.Verdict != VerdictDigestDiffers || x == nil || x.Layer != -1 || x.Step == nil || x.Step.Index != env.Index {
+		t.Fatalf("verdict %q, explanation %+v; want the config of step %d", rep.Verdict, x, env.Index)
+	}
+	if !strings.Contains(strings.Join(x.Config, "\n"), "/opt/elsewhere") {
+		t.Errorf("config differences %q do not show the new value", x.Config)
+	}
+	// The image's own test of the variable fails as well.
+	if rep.Smoke == nil || rep.Smoke.OK() {
+		t.Error("the smoke test of MACABOX_DEMO_HOME passed with another value")
+	}
+}
+
 // resum rewrites SHA256SUMS after a deliberate change, as someone altering
 // a bundle would.
 func resum(t *testing.T, dir string) {
