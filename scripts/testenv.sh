@@ -113,7 +113,7 @@ ensure_host_packages() {
 	# flock and setsid are in util-linux, which every Debian has; they are
 	# listed so a stripped-down image fails with a clear message.
 	ensure_commands flock=util-linux setsid=util-linux jq=jq \
-		debootstrap=debootstrap gpgv=gpgv skopeo=skopeo
+		debootstrap=debootstrap gpgv=gpgv skopeo=skopeo shellcheck=shellcheck
 	ensure_docker_packages
 	# Tests build FROM scratch images around a static busybox.
 	ensure_packages busybox-static
