@@ -250,9 +250,18 @@ func buildAll(ctx context.Context, b builder.ImageBuilder, reqs []builder.Reques
 		err = cerr
 	}
 	if err != nil {
-		return nil, problems(err)
+		return nil, problems(withBaseHint(err))
 	}
 	return results, nil
+}
+
+// withBaseHint adds the way out when a FROM image could not be fetched: most
+// often it is a local image, or a registry that cannot be reached from here.
+func withBaseHint(err error) error {
+	if !strings.Contains(err.Error(), "failed to resolve source metadata for") {
+		return err
+	}
+	return fmt.Errorf("%w\nhint: supply the base image locally with --base REF=oci-layout://DIR@sha256:<digest> (or REF=docker-image://MIRROR/REF), or check that its registry can be reached and logged in to", err)
 }
 
 // report prints one digest per target on stdout and writes the metadata file.
