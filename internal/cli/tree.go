@@ -77,7 +77,13 @@ func loadSet(root string, extra ...string) (*recipe.Set, error) {
 	if len(paths) == 0 {
 		return nil, cannot("no recipes: give a path, or run inside a tree with images/ or recipes/ (or set --root)")
 	}
-	return recipe.LoadPaths(paths...)
+	set, err := recipe.LoadPaths(paths...)
+	if set != nil && root != "" {
+		// Positions in plans, Dockerfiles and bundles are relative to the
+		// project root, whichever files were named.
+		set.Root = root
+	}
+	return set, err
 }
 
 func isDir(p string) bool {
