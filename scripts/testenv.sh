@@ -157,12 +157,17 @@ resolve_tools() {
 	REGISTRY=${BIN_DIR}/registry-${REGISTRY_VERSION}/registry
 }
 
-# build_tool OUT MODULE_DIR PACKAGE: builds PACKAGE of the pinned tool module
-# into OUT unless it is already there; the Go build cache makes a rebuild
+# build_tool OUT MODULE_DIR PACKAGE [LDFLAGS [VERSION]]: builds PACKAGE of the pinned tool module
+# into OUT unless it is already there (and, given VERSION, reports it); the Go build cache makes a rebuild
 # after a cache wipe cheap.
 build_tool() {
-	local out=$1 moddir=$2 pkg=$3 tmp
-	[[ -x $out ]] && return 0
+	local out=$1 moddir=$2 pkg=$3 ldflags=${4:-} want=${5:-} tmp
+	if [[ -x $out ]]; then
+		# A binary without the version stamped in (as older setups built
+		# them) would make every builder report v0.0.0+unknown: rebuild it.
+		[[ -z $want ]] && return 0
+		[[ $("$out" --version 2>/dev/null) == *"$want"* ]] && return 0
+	fi
 	command -v go >/dev/null 2>&1 ||
 		die "the Go toolchain is needed to build ${pkg} (see the go line of ${moddir}/go.mod)"
 	log "building ${pkg} -> ${out}"
@@ -171,7 +176,7 @@ build_tool() {
 	# GOWORK=off: a go.work in the checkout must not pull the tool module
 	# into the main module's build list. CGO off gives static binaries that
 	# do not depend on the host's libc.
-	if ! (cd "$moddir" && GOWORK=off CGO_ENABLED=0 go build -mod=readonly -buildvcs=false -trimpath -o "$tmp" "$pkg"); then
+	if ! (cd "$moddir" && GOWORK=off CGO_ENABLED=0 go build -mod=readonly -buildvcs=false -trimpath -ldflags "$ldflags" -o "$tmp" "$pkg"); then
 		rm -f "$tmp"
 		die "go build ${pkg} failed"
 	fi
@@ -180,8 +185,12 @@ build_tool() {
 
 ensure_tools() {
 	resolve_tools
-	build_tool "$BUILDKITD" "${TOOLS_DIR}/buildkit" "${BUILDKIT_MODULE}/cmd/buildkitd"
-	build_tool "$BUILDCTL" "${TOOLS_DIR}/buildkit" "${BUILDKIT_MODULE}/cmd/buildctl"
+	# BuildKit reports the version stamped at link time; without it the
+	# daemon says v0.0.0+unknown and bundles cannot name the version that
+	# gave their digest.
+	local stamp="-X ${BUILDKIT_MODULE}/version.Version=${BUILDKIT_VERSION} -X ${BUILDKIT_MODULE}/version.Package=${BUILDKIT_MODULE}"
+	build_tool "$BUILDKITD" "${TOOLS_DIR}/buildkit" "${BUILDKIT_MODULE}/cmd/buildkitd" "$stamp" "$BUILDKIT_VERSION"
+	build_tool "$BUILDCTL" "${TOOLS_DIR}/buildkit" "${BUILDKIT_MODULE}/cmd/buildctl" "$stamp" "$BUILDKIT_VERSION"
 	build_tool "$REGISTRY" "${TOOLS_DIR}/registry" "${REGISTRY_MODULE}/cmd/registry"
 	log "tools: buildkitd/buildctl ${BUILDKIT_VERSION}, registry ${REGISTRY_VERSION}"
 }
