@@ -164,3 +164,29 @@ func assertNoContainers(t *testing.T) {
 		t.Errorf("containers left behind: %v", ids)
 	}
 }
+
+func TestTestMountsAHostDirectory(t *testing.T) {
+	env := testenv.RequireDocker(t)
+	models := t.TempDir()
+	if err := os.WriteFile(filepath.Join(models, "weights.txt"), []byte("tiny model\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := writeTree(t, map[string]string{"images/sim.yaml": `apiVersion: macabox/v1
+kind: Image
+name: sim
+from: ` + env.MacaSimRef + `
+simulated: true
+smoke:
+  - name: model mounted read-only
+    run: cat /models/weights.txt && ! touch /models/other
+    expect: {stdout: '^tiny model$'}
+`})
+	base := []string{"test", "sim", "--root", dir, "--image", env.MacaSimRef, "--device", "none"}
+	if code, out, errs := run(t, append(base, "--mount", models+":/models:ro")...); code != 0 {
+		t.Errorf("with --mount: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, _ := run(t, base...); code != 1 {
+		t.Errorf("without --mount: exit %d, want 1", code)
+	}
+	assertNoContainers(t)
+}

@@ -76,7 +76,11 @@ func runRun(ctx context.Context, o *runOptions, s Streams) error {
 	for _, w := range spec.Warnings {
 		fmt.Fprintf(s.Err, "warning: %s\n", w)
 	}
-	argv := dockerRunArgv(spec, image, o.name, o.cmd, isTerminal(s.In))
+	binds, err := o.binds()
+	if err != nil {
+		return err
+	}
+	argv := dockerRunArgv(spec, binds, image, o.name, o.cmd, isTerminal(s.In))
 	if o.print {
 		fmt.Fprintln(s.Out, device.ShellJoin(argv))
 		return nil
@@ -121,7 +125,7 @@ func (o *runOptions) resolveImage(ctx context.Context) (string, plan.Runtime, er
 
 // dockerRunArgv is the docker run command of a device spec. It is what --print
 // shows and what run executes, so the two cannot differ.
-func dockerRunArgv(spec device.Spec, image, name string, cmd []string, tty bool) []string {
+func dockerRunArgv(spec device.Spec, binds []string, image, name string, cmd []string, tty bool) []string {
 	argv := []string{"docker", "run", "--rm", "--init"}
 	if tty {
 		argv = append(argv, "-it")
@@ -133,6 +137,9 @@ func dockerRunArgv(spec device.Spec, image, name string, cmd []string, tty bool)
 	}
 	argv = append(argv, "--label", "org.ccf-ai-infra.macabox=run")
 	argv = append(argv, spec.DockerRunArgs()...)
+	for _, b := range binds {
+		argv = append(argv, "--volume="+b)
+	}
 	argv = append(argv, image)
 	return append(argv, cmd...)
 }

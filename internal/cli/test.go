@@ -50,7 +50,10 @@ could not run under --require-device), 2 when the tests could not be run at all.
   macabox test vllm-metax-maca3 --gpus 0,2 --require-device
 
   # test an image built elsewhere, keep the container to look around
-  macabox test registry.example.com/ai/mineru:maca3 --keep`,
+  macabox test registry.example.com/ai/mineru:maca3 --keep
+
+  # give the tests a model directory from the host
+  macabox test vllm-metax-maca3 --mount /data/models:/opt/macabox/models:ro`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeTargets(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -125,7 +128,12 @@ func smokeTest(ctx context.Context, t *testFlags, s Streams, p *plan.Plan, image
 		fmt.Fprintf(s.Err, "warning: %s\n", w)
 	}
 	fmt.Fprintf(s.Err, "testing %s in %s with %s\n", p.Target, image, describeDevices(spec))
+	binds, err := t.binds()
+	if err != nil {
+		return err
+	}
 	opts := pipeline.SmokeOptions(p.Target, image, pipeline.Cases(p), spec)
+	opts.Container.Binds = binds
 	opts.RequireDevice, opts.Keep, opts.Progress = t.requireDevice, t.keep, s.Err
 	opts.Simulated = p.Simulated
 	rep, runErr := smoke.Run(ctx, opts)

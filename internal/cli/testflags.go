@@ -2,6 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -24,6 +27,7 @@ type testFlags struct {
 	requireDevice bool
 	keep          bool
 	reports       []string
+	mounts        []string
 }
 
 func (t *testFlags) bind(f *pflag.FlagSet) {
@@ -39,6 +43,32 @@ func (t *testFlags) bind(f *pflag.FlagSet) {
 	f.BoolVar(&t.requireDevice, "require-device", false, "fail tests that need a device when none is passed, instead of skipping them")
 	f.BoolVar(&t.keep, "keep", false, "leave the test container running and print its name")
 	f.StringArrayVar(&t.reports, "report", nil, "write a report: FORMAT=FILE with FORMAT text, json, junit or md; FILE - is stdout (repeatable)")
+	f.StringArrayVar(&t.mounts, "mount", nil, "mount a host directory, SRC:DST[:ro] (repeatable), e.g. a model directory")
+}
+
+// binds checks the --mount flags: an existing host path, an absolute
+// container path, and at most the ro or rw option.
+func (t *testFlags) binds() ([]string, error) {
+	var out []string
+	for _, m := range t.mounts {
+		parts := strings.Split(m, ":")
+		if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || !path.IsAbs(parts[1]) {
+			return nil, cannot("--mount %q: want SRC:DST[:ro] with an absolute DST", m)
+		}
+		if len(parts) == 3 && parts[2] != "ro" && parts[2] != "rw" {
+			return nil, cannot("--mount %q: the option can be ro or rw", m)
+		}
+		src, err := filepath.Abs(parts[0])
+		if err != nil {
+			return nil, cannot("--mount %q: %w", m, err)
+		}
+		if _, err := os.Stat(src); err != nil {
+			return nil, cannot("--mount %q: %w", m, err)
+		}
+		parts[0] = src
+		out = append(out, strings.Join(parts, ":"))
+	}
+	return out, nil
 }
 
 // deviceSpec resolves the profile on this host. wantPrivileged and shm come

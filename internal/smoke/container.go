@@ -181,6 +181,7 @@ func applyHostConfig(hc *container.HostConfig, cfg ContainerConfig) {
 	}
 	hc.SecurityOpt = append(hc.SecurityOpt, cfg.SecurityOpt...)
 	hc.Privileged = cfg.Privileged
+	hc.Binds = append(hc.Binds, cfg.Binds...)
 }
 
 // execRequest is one process to run in the container.

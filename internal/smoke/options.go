@@ -55,6 +55,9 @@ type ContainerConfig struct {
 	Ulimits     []Ulimit
 	SecurityOpt []string
 	Privileged  bool
+	// Binds are host directories mounted into the container, in Docker's
+	// SRC:DST[:ro] form: a model directory for tests that need weights.
+	Binds []string
 	// Labels are added to the container next to macabox's own labels.
 	Labels map[string]string
 }
