@@ -56,7 +56,7 @@ for root, dirs, files in os.walk(ctx):
 ' "$dir/ctx" "$epoch"
 }
 
-# macabox_build ADDR [DEST]: without DEST the image stays in the cache.
+# macabox_build ADDR [DEST]: without DEST the image stays in BuildKit.
 macabox_build() {
 	local out=()
 	[[ -z ${2:-} ]] || out=(--output "type=oci,dest=$2")
@@ -64,8 +64,10 @@ macabox_build() {
 		--base "$BASE" "${out[@]}"
 }
 
+# buildctl_build ADDR [DEST]: without DEST an unnamed image export, which is
+# what macabox does then to learn the digest it prints.
 buildctl_build() {
-	local out=()
+	local out=(--output "type=image,source-date-epoch=$EPOCH,rewrite-timestamp=true,oci-mediatypes=true")
 	[[ -z ${2:-} ]] || out=(--output "type=oci,dest=$2,tar=false,source-date-epoch=$EPOCH,rewrite-timestamp=true,oci-mediatypes=true")
 	"$MACABOX_TEST_BUILDCTL" --addr "$1" build --progress quiet \
 		--frontend dockerfile.v0 --local "context=$OUT/bc/ctx" --local "dockerfile=$OUT/bc/df" \

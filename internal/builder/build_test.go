@@ -78,6 +78,15 @@ func TestReproducible(t *testing.T) {
 		t.Errorf("no-op rebuild reused nothing from cache")
 	}
 
+	// A build with no output still names its digest, and it is the same.
+	bare := appRequest(t, base, files, "")
+	bare.Outputs = nil
+	if res, err := b.Build(ctx, bare); err != nil {
+		t.Errorf("build without outputs: %v", err)
+	} else if res.ManifestDigest != first.ManifestDigest {
+		t.Errorf("build without outputs: digest %q, want %s", res.ManifestDigest, first.ManifestDigest)
+	}
+
 	if err := b.bk.Prune(ctx, nil, bkclient.PruneAll); err != nil {
 		t.Fatal(err)
 	}

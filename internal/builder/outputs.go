@@ -193,6 +193,12 @@ func (b *Builder) exports(ctx context.Context, req Request, progress *Progress) 
 		}
 		entries = append(entries, e)
 	}
+	if len(req.Outputs) == 0 && !embedded && b.caps.hasExporter(bkclient.ExporterImage) {
+		// With nowhere to send the image, BuildKit would still build it but
+		// name no digest. An unnamed, unpushed image export costs only the
+		// manifest and config, and gives the digest the caller prints.
+		entries = append(entries, bkclient.ExportEntry{Type: bkclient.ExporterImage, Attrs: imageAttrs(req.Epoch, nil, false)})
+	}
 	return entries, loads, layouts, nil
 }
 
