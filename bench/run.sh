@@ -136,8 +136,9 @@ bench_go() {
 	go test ./internal/smoke -run '^$' -bench 'ExecOverhead' -benchtime 3x -count 1 | grep -E '^Benchmark'
 }
 
-trap 'cleanup_out; session_down' EXIT
 session_up
+# After session_up, whose own EXIT trap this one replaces and calls.
+trap 'cleanup_out; session_down' EXIT
 make --no-print-directory build >/dev/null
 what=("$@")
 ((${#what[@]} > 0)) || what=(help build go)

@@ -382,7 +382,10 @@ start_buildkitd() {
 	EOF
 	printf '%s\n' "$BK_ROOT" >"${RUN_DIR}/${BK_NAME}.root"
 	log "${BK_NAME}: starting at unix://${BK_SOCK} (root ${BK_ROOT}, log ${LOG_DIR}/${BK_NAME}.log)"
-	start_daemon "$BK_NAME" "${LOG_DIR}/${BK_NAME}.log" "$BUILDKITD" \
+	# buildkitd makes its snapshot mount points under TMPDIR and does not
+	# always remove them; under its root they stay out of the host's /tmp.
+	mkdir -p "${BK_ROOT}/tmp"
+	TMPDIR=${BK_ROOT}/tmp start_daemon "$BK_NAME" "${LOG_DIR}/${BK_NAME}.log" "$BUILDKITD" \
 		--config "$BK_CONFIG" --root "$BK_ROOT" --addr "unix://${BK_SOCK}" \
 		--oci-worker=true --containerd-worker=false --oci-worker-net=host
 	wait_until "$BK_NAME" buildkitd "${LOG_DIR}/${BK_NAME}.log" buildkitd_answers "$BK_SOCK"

@@ -106,6 +106,13 @@ func StartBuildkitd(t testing.TB, opts ...BuildkitdOption) *Buildkitd {
 		"--oci-worker-net=host",
 	}, o.args...)
 	b.cmd = exec.Command(env.Buildkitd, args...)
+	// buildkitd makes its snapshot mount points under TMPDIR and does not
+	// always remove them; inside the daemon's own directory they go with it.
+	tmp := filepath.Join(b.Root, "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	b.cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	b.cmd.Stdout = logf
 	b.cmd.Stderr = logf
 	setProcessGroup(b.cmd)
