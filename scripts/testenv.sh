@@ -862,8 +862,27 @@ show_layers() {
 # cache at all) into a scratch store and compares manifest digests with the
 # ones in the main store. The Debian base comes from the same debootstrap
 # tarball; maca-sim runs apt-get against the mirror again.
+# repro_fixture NAME BUILD_FN ADDR STORE: rebuilds fixture NAME with BUILD_FN
+# on the daemon at ADDR into STORE and compares the digest with the cached
+# build; on a difference it shows both images' layers and returns 1.
+repro_fixture() {
+	local name=$1 build=$2 addr=$3 store=$4 want got
+	want=$(state_get "$name" digest)
+	phase "repro-${name}" "$build" "$addr" "$store" "${LOG_DIR}/repro-${name}.log" >"${store}.${name}"
+	got=$(<"${store}.${name}")
+	rm -f "${store}.${name}"
+	log "${name} first build: ${want}"
+	log "${name} fresh build: ${got}"
+	[[ $want == "$got" ]] && return 0
+	log "${name}: DIFFERENT; layers first:"
+	show_layers "$OCI_STORE" "$want"
+	log "${name}: layers fresh:"
+	show_layers "$store" "$got"
+	return 1
+}
+
 cmd_check_repro() {
-	local name=repro-$$ store addr want got failed=false
+	local name=repro-$$ store addr failed=false
 	take_lock
 	require_up
 	store=$(mktemp -d "${CACHE}/tmp/repro-store.XXXXXX")
@@ -872,32 +891,8 @@ cmd_check_repro() {
 	phase repro-buildkitd start_buildkitd "$name" true
 	addr=unix://${BK_SOCK}
 
-	want=$(state_get debian digest)
-	phase repro-debian build_debian "$addr" "$store" "${LOG_DIR}/repro-debian.log" >"${store}.debian"
-	got=$(<"${store}.debian")
-	log "debian   first build: ${want}"
-	log "debian   fresh build: ${got}"
-	if [[ $want != "$got" ]]; then
-		failed=true
-		log "debian: DIFFERENT; layers first:"
-		show_layers "$OCI_STORE" "$want"
-		log "debian: layers fresh:"
-		show_layers "$store" "$got"
-	fi
-
-	want=$(state_get maca-sim digest)
-	phase repro-maca-sim build_macasim "$addr" "$store" "${LOG_DIR}/repro-maca-sim.log" >"${store}.macasim"
-	got=$(<"${store}.macasim")
-	rm -f "${store}.debian" "${store}.macasim"
-	log "maca-sim first build: ${want}"
-	log "maca-sim fresh build: ${got}"
-	if [[ $want != "$got" ]]; then
-		failed=true
-		log "maca-sim: DIFFERENT; layers first:"
-		show_layers "$OCI_STORE" "$want"
-		log "maca-sim: layers fresh:"
-		show_layers "$store" "$got"
-	fi
+	repro_fixture debian build_debian "$addr" "$store" || failed=true
+	repro_fixture maca-sim build_macasim "$addr" "$store" || failed=true
 	print_phase_times
 	[[ $failed == false ]] || die "fixture builds are not reproducible (build logs: ${LOG_DIR}/repro-*.log)"
 	log "reproducible: both fixtures have the same manifest digest on a fresh daemon"
