@@ -204,7 +204,7 @@ func validateRequest(req Request) error {
 		}
 		if nc.OCILayout != "" {
 			if _, err := digest.Parse(nc.Digest); err != nil {
-				errs = append(errs, fmt.Errorf("base %q: OCI layout %s needs the image's digest (sha256:...): %v", name, nc.OCILayout, err))
+				errs = append(errs, fmt.Errorf("base %q: OCI layout %s needs the image's digest (sha256:...): %w", name, nc.OCILayout, err))
 			}
 		}
 		if nc.Target != "" {

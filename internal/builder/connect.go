@@ -10,7 +10,8 @@ import (
 
 	bkclient "github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/connhelper/dockercontainer"
-	dockerclient "github.com/moby/moby/client"
+
+	"github.com/ccf-ai-infra/macabox/internal/docker"
 )
 
 // DockerAddr selects Docker's embedded BuildKit instead of a buildkitd.
@@ -37,10 +38,10 @@ type ConnectOptions struct {
 	TLS TLSOptions
 	// DialTimeout bounds the first round trip to the builder (default 10s).
 	DialTimeout time.Duration
-	// Docker is the Docker API client used for the docker builder and for
-	// loading images into Docker. Nil means one is made from Docker's usual
-	// environment (DOCKER_HOST, ...) when it is first needed.
-	Docker *dockerclient.Client
+	// Docker gives the engine used for the docker builder and for loading
+	// images into Docker. It is called only when one is needed; nil means
+	// there is none, and a load fails saying so.
+	Docker func() (*docker.Client, error)
 }
 
 // Builder is a connection to one BuildKit instance and what it can do.
@@ -178,9 +179,6 @@ func (b *Builder) Close() error {
 	if b.bk != nil {
 		errs = append(errs, b.bk.Close())
 		b.bk = nil
-	}
-	if b.docker != nil {
-		errs = append(errs, b.docker.close())
 	}
 	return errors.Join(errs...)
 }

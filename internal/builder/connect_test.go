@@ -85,7 +85,7 @@ func TestResolveAddr(t *testing.T) {
 func TestConnectDockerUnreachable(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
 	start := time.Now()
-	_, err := Connect(context.Background(), DockerAddr, ConnectOptions{DialTimeout: 3 * time.Second})
+	_, err := Connect(context.Background(), DockerAddr, ConnectOptions{DialTimeout: 3 * time.Second, Docker: envDocker})
 	if e := errorContains(err, "builder docker", "/nonexistent/docker.sock", "start dockerd"); e != nil {
 		t.Fatal(e)
 	}

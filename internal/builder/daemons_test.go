@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ccf-ai-infra/macabox/internal/docker"
 )
 
 // These helpers start real daemons for the tests and stop them in cleanup,
@@ -203,7 +205,7 @@ func connect(t *testing.T, addr string) *Builder {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	b, err := Connect(ctx, addr, ConnectOptions{})
+	b, err := Connect(ctx, addr, ConnectOptions{Docker: envDocker})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,6 +216,10 @@ func connect(t *testing.T, addr string) *Builder {
 	})
 	return b
 }
+
+// envDocker is the Docker engine of the test's environment, found by
+// Docker's rules as macabox finds it.
+func envDocker() (*docker.Client, error) { return docker.Connect(os.Getenv) }
 
 func testContext(t *testing.T) context.Context {
 	t.Helper()

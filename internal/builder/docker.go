@@ -2,54 +2,46 @@ package builder
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
 	bkclient "github.com/moby/buildkit/client"
-	dockerclient "github.com/moby/moby/client"
+
+	"github.com/ccf-ai-infra/macabox/internal/docker"
 )
 
-// dockerAPI is the Docker Engine client, made on first use so that builds
-// that never touch Docker never need it.
+// dockerAPI is the Docker engine, asked for only when a build needs it (a
+// load, or the docker builder), so that builds that never touch Docker never
+// need it.
 type dockerAPI struct {
-	mu    sync.Mutex
-	c     *dockerclient.Client
-	owned bool
+	mu  sync.Mutex
+	get func() (*docker.Client, error)
+	c   *docker.Client
 }
 
-func newDockerAPI(c *dockerclient.Client) *dockerAPI {
-	return &dockerAPI{c: c}
+func newDockerAPI(get func() (*docker.Client, error)) *dockerAPI {
+	return &dockerAPI{get: get}
 }
 
-func (d *dockerAPI) client() (*dockerclient.Client, error) {
+func (d *dockerAPI) client() (*docker.Client, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.c != nil {
 		return d.c, nil
 	}
-	c, err := dockerclient.New(dockerclient.FromEnv)
+	if d.get == nil {
+		return nil, errors.New("no Docker engine was given to load images into")
+	}
+	c, err := d.get()
 	if err != nil {
-		return nil, fmt.Errorf("docker client: %w", err)
+		return nil, err
 	}
-	d.c, d.owned = c, true
+	d.c = c
 	return c, nil
-}
-
-func (d *dockerAPI) close() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.c == nil || !d.owned {
-		return nil
-	}
-	err := d.c.Close()
-	d.c = nil
-	return err
 }
 
 // connectDocker reaches Docker's embedded BuildKit the way buildx's docker
@@ -60,15 +52,9 @@ func (b *Builder) connectDocker(ctx context.Context, timeout time.Duration) erro
 	if err != nil {
 		return err
 	}
-	pingCtx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	ping, err := dc.Ping(pingCtx, dockerclient.PingOptions{NegotiateAPIVersion: true})
+	engine, builderVersion, err := dc.BuilderVersion(ctx)
 	if err != nil {
-		return fmt.Errorf("builder docker: Docker is not reachable at %s: %v; start dockerd or pass --builder with a buildkitd address", dc.DaemonHost(), err)
-	}
-	ver, err := dc.ServerVersion(pingCtx, dockerclient.ServerVersionOptions{})
-	if err != nil {
-		return fmt.Errorf("builder docker: reading the Docker version: %w", err)
+		return fmt.Errorf("builder docker: %w; or pass --builder with a buildkitd address", err)
 	}
 	b.bk, err = bkclient.New(ctx, "",
 		bkclient.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
@@ -81,7 +67,7 @@ func (b *Builder) connectDocker(ctx context.Context, timeout time.Duration) erro
 	if err != nil {
 		return fmt.Errorf("builder docker: %w", err)
 	}
-	caps, err := detectDocker(ctx, b.bk, ver.Version, string(ping.BuilderVersion), timeout)
+	caps, err := detectDocker(ctx, b.bk, engine, builderVersion, timeout)
 	if err != nil {
 		return unreachable(DockerAddr, err)
 	}
@@ -109,43 +95,10 @@ func (d *dockerAPI) startLoad(ctx context.Context) (*loadWriter, error) {
 	lw := &loadWriter{pw: pw, done: make(chan struct{})}
 	go func() {
 		defer close(lw.done)
-		lw.err = lw.run(ctx, dc, pr)
+		lw.loaded, lw.err = dc.Load(ctx, pr)
 		pr.CloseWithError(lw.err)
 	}()
 	return lw, nil
-}
-
-func (lw *loadWriter) run(ctx context.Context, dc *dockerclient.Client, r io.Reader) error {
-	resp, err := dc.ImageLoad(ctx, r, dockerclient.ImageLoadWithQuiet(true))
-	if err != nil {
-		return fmt.Errorf("loading into docker: %w", err)
-	}
-	defer resp.Close()
-	dec := json.NewDecoder(resp)
-	for {
-		var msg struct {
-			Stream      string `json:"stream"`
-			Error       string `json:"error"`
-			ErrorDetail *struct {
-				Message string `json:"message"`
-			} `json:"errorDetail"`
-		}
-		if err := dec.Decode(&msg); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return fmt.Errorf("loading into docker: reading the response: %w", err)
-		}
-		if msg.ErrorDetail != nil && msg.ErrorDetail.Message != "" {
-			return fmt.Errorf("loading into docker: %s", msg.ErrorDetail.Message)
-		}
-		if msg.Error != "" {
-			return fmt.Errorf("loading into docker: %s", msg.Error)
-		}
-		if s := strings.TrimSpace(msg.Stream); s != "" {
-			lw.loaded = append(lw.loaded, s)
-		}
-	}
 }
 
 func (lw *loadWriter) Write(p []byte) (int, error) { return lw.pw.Write(p) }
@@ -161,12 +114,10 @@ func (lw *loadWriter) Close() error {
 func (d *dockerAPI) ping(ctx context.Context) error {
 	dc, err := d.client()
 	if err != nil {
-		return err
+		return fmt.Errorf("--load needs Docker: %w", err)
 	}
-	pctx, cancel := context.WithTimeout(ctx, defaultDialTimeout)
-	defer cancel()
-	if _, err := dc.Ping(pctx, dockerclient.PingOptions{NegotiateAPIVersion: true}); err != nil {
-		return fmt.Errorf("--load needs Docker, which is not reachable at %s: %v; start dockerd or drop --load", dc.DaemonHost(), err)
+	if err := dc.Ping(ctx); err != nil {
+		return fmt.Errorf("--load needs Docker: %w; or drop --load", err)
 	}
 	return nil
 }

@@ -75,7 +75,7 @@ func TestLoadIntoDocker(t *testing.T) {
 func TestLoadNeedsDocker(t *testing.T) {
 	b := connect(t, startBuildkitd(t))
 	t.Setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-	b.docker = newDockerAPI(nil)
+	b.docker = newDockerAPI(envDocker)
 	_, err := b.Build(testContext(t), Request{
 		Dockerfile: []byte("FROM scratch\n"),
 		Outputs:    []Output{{Type: OutputLoad}},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/containerd/containerd/v2/core/content"
-	cerrdefs "github.com/containerd/errdefs"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -40,7 +38,7 @@ var _ content.Store = (*layoutStore)(nil)
 
 func (s *layoutStore) blobPath(d digest.Digest) (string, error) {
 	if err := d.Validate(); err != nil {
-		return "", fmt.Errorf("%s: %w", d, cerrdefs.ErrInvalidArgument)
+		return "", storeErr(classInvalidArgument, "%s: invalid argument", d)
 	}
 	return filepath.Join(s.root, "blobs", d.Algorithm().String(), d.Encoded()), nil
 }
@@ -53,7 +51,7 @@ func (s *layoutStore) Info(_ context.Context, d digest.Digest) (content.Info, er
 	fi, err := os.Stat(p)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return content.Info{}, fmt.Errorf("blob %s: %w", d, cerrdefs.ErrNotFound)
+			return content.Info{}, storeErr(classNotFound, "blob %s: not found", d)
 		}
 		return content.Info{}, err
 	}
@@ -106,7 +104,7 @@ func (s *layoutStore) ReaderAt(_ context.Context, desc ocispec.Descriptor) (cont
 	f, err := os.Open(p)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("blob %s: %w", desc.Digest, cerrdefs.ErrNotFound)
+			return nil, storeErr(classNotFound, "blob %s: not found", desc.Digest)
 		}
 		return nil, err
 	}
@@ -130,7 +128,7 @@ func (s *layoutStore) Status(_ context.Context, ref string) (content.Status, err
 	w, ok := s.ingests[ref]
 	s.mu.Unlock()
 	if !ok {
-		return content.Status{}, fmt.Errorf("ingest %s: %w", ref, cerrdefs.ErrNotFound)
+		return content.Status{}, storeErr(classNotFound, "ingest %s: not found", ref)
 	}
 	return w.Status()
 }
@@ -151,7 +149,7 @@ func (s *layoutStore) Abort(_ context.Context, ref string) error {
 	w, ok := s.ingests[ref]
 	s.mu.Unlock()
 	if !ok {
-		return fmt.Errorf("ingest %s: %w", ref, cerrdefs.ErrNotFound)
+		return storeErr(classNotFound, "ingest %s: not found", ref)
 	}
 	return w.discard()
 }
@@ -166,17 +164,17 @@ func (s *layoutStore) Writer(ctx context.Context, opts ...content.WriterOpt) (co
 		}
 	}
 	if wo.Ref == "" {
-		return nil, fmt.Errorf("writer without a ref: %w", cerrdefs.ErrInvalidArgument)
+		return nil, storeErr(classInvalidArgument, "writer without a ref: invalid argument")
 	}
 	if wo.Desc.Digest != "" {
 		if _, err := s.Info(ctx, wo.Desc.Digest); err == nil {
-			return nil, fmt.Errorf("blob %s: %w", wo.Desc.Digest, cerrdefs.ErrAlreadyExists)
+			return nil, storeErr(classAlreadyExists, "blob %s: already exists", wo.Desc.Digest)
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, busy := s.ingests[wo.Ref]; busy {
-		return nil, fmt.Errorf("ingest %s: %w", wo.Ref, cerrdefs.ErrUnavailable)
+		return nil, storeErr(classUnavailable, "ingest %s: unavailable", wo.Ref)
 	}
 	dir := filepath.Join(s.root, "ingest")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -219,7 +217,7 @@ func (w *layoutWriter) Status() (content.Status, error) { return w.status, nil }
 // ever needs.
 func (w *layoutWriter) Truncate(size int64) error {
 	if size != 0 {
-		return fmt.Errorf("truncate to %d: %w", size, cerrdefs.ErrNotImplemented)
+		return storeErr(classNotImplemented, "truncate to %d: not implemented", size)
 	}
 	if err := w.f.Truncate(0); err != nil {
 		return err
@@ -239,17 +237,17 @@ func (w *layoutWriter) Commit(_ context.Context, size int64, expected digest.Dig
 	}
 	got := w.h.Digest()
 	if size > 0 && size != w.status.Offset {
-		return fmt.Errorf("blob %s: wrote %d bytes, expected %d: %w", got, w.status.Offset, size, cerrdefs.ErrFailedPrecondition)
+		return storeErr(classFailedPrecondition, "blob %s: wrote %d bytes, expected %d: failed precondition", got, w.status.Offset, size)
 	}
 	if expected != "" && expected != got {
-		return fmt.Errorf("blob digest %s, expected %s: %w", got, expected, cerrdefs.ErrFailedPrecondition)
+		return storeErr(classFailedPrecondition, "blob digest %s, expected %s: failed precondition", got, expected)
 	}
 	dst, err := w.s.blobPath(got)
 	if err != nil {
 		return err
 	}
 	if _, err := os.Stat(dst); err == nil {
-		return fmt.Errorf("blob %s: %w", got, cerrdefs.ErrAlreadyExists)
+		return storeErr(classAlreadyExists, "blob %s: already exists", got)
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"github.com/ccf-ai-infra/macabox/internal/plan"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
+	"github.com/ccf-ai-infra/macabox/internal/smoke/smokesh"
 )
 
 // About is what a bundle's ISSUE.md, PR.md and README say about the work,
@@ -116,7 +117,7 @@ type docFile struct{ Name, What, WhatZh string }
 // issue is one known issue, in both languages.
 type issue struct{ En, Zh string }
 
-func newDocData(in *contents, tests []smokeTest) docData {
+func newDocData(in *contents, checks []smokesh.Check) docData {
 	e, p := in.Expected, in.Plan
 	d := docData{
 		E: e, A: in.About, Image: in.Image, Epoch: unixUTC(e.SourceDateEpoch).Format("2006-01-02 15:04:05 UTC"),
@@ -131,11 +132,11 @@ func newDocData(in *contents, tests []smokeTest) docData {
 		st, _ := e.step(s.Index)
 		d.Steps = append(d.Steps, docStep{Step: st, Summary: stepSummary(s)})
 	}
-	for i, c := range in.Cases {
-		t := docTest{Name: c.Test.Name.Value, Recipe: c.Recipe, Origin: c.Where(), Kind: string(smoke.KindOf(c.Test)),
-			Command: oneLine(smoke.Describe(c.Test)), Device: smoke.NeedsDevice(c.Test)}
-		if i < len(tests) {
-			t.Unchecked = tests[i].Unchecked
+	for i, c := range in.Tests {
+		t := docTest{Name: c.Name, Recipe: c.Recipe, Origin: c.Origin, Kind: string(smoke.KindOf(c)),
+			Command: oneLine(smoke.Describe(c)), Device: smoke.NeedsDevice(c)}
+		if i < len(checks) {
+			t.Unchecked = checks[i].Unchecked
 		}
 		if t.Device {
 			d.DeviceTests++
@@ -151,7 +152,7 @@ func newDocData(in *contents, tests []smokeTest) docData {
 		}
 	}
 	d.Links = links(in.About, p)
-	d.Issues = knownIssues(in, tests)
+	d.Issues = knownIssues(in, checks)
 	d.Files = bundleFiles(e)
 	return d
 }
@@ -243,7 +244,7 @@ func links(a About, p *plan.Plan) []Link {
 	return out
 }
 
-func knownIssues(in *contents, tests []smokeTest) []issue {
+func knownIssues(in *contents, checks []smokesh.Check) []issue {
 	e := in.Expected
 	var out []issue
 	if e.Simulated {
@@ -266,13 +267,13 @@ func knownIssues(in *contents, tests []smokeTest) []issue {
 			})
 		}
 	}
-	if n := countDevice(in.Cases); n > 0 {
+	if n := countDevice(in.Tests); n > 0 {
 		out = append(out, issue{
 			En: fmt.Sprintf("%d test(s) need a MACA device; on a host without /dev/mxcd they are reported as skipped, not passed.", n),
 			Zh: fmt.Sprintf("有 %d 个测试需要 MACA 设备；在没有 /dev/mxcd 的主机上它们被标为跳过（skipped），而不是通过。", n),
 		})
 	}
-	for _, t := range tests {
+	for _, t := range checks {
 		if t.Unchecked != "" {
 			out = append(out, issue{
 				En: fmt.Sprintf("smoke.sh cannot check %q (%s): %s; macabox reproduce checks it.", t.Name, t.Origin, t.Unchecked),
@@ -292,10 +293,10 @@ func knownIssues(in *contents, tests []smokeTest) []issue {
 	return out
 }
 
-func countDevice(cases []smoke.Case) int {
+func countDevice(tests []smoke.Test) int {
 	n := 0
-	for _, c := range cases {
-		if smoke.NeedsDevice(c.Test) {
+	for _, t := range tests {
+		if smoke.NeedsDevice(t) {
 			n++
 		}
 	}

@@ -1,37 +1,35 @@
 package bundle
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/ccf-ai-infra/macabox/internal/builder"
-	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
+	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
 
-// ExportOptions is one export: a prepared target, the build request the
-// caller made of it (with its epoch, bases and secrets), and where to write.
-type ExportOptions struct {
-	Prepared *pipeline.Prepared
+// WriteOptions is one bundle to write: a target as planned and rendered,
+// the request that built it (its tags, epoch and bases), the build's result
+// and the built image in an OCI layout.
+type WriteOptions struct {
+	Plan     *plan.Plan
+	Rendered *plan.Rendered
 	// Set is the recipe set the target comes from, for its about: blocks.
 	Set *recipe.Set
-	// Request builds the target. It must be reproducible (Epoch set); an
-	// OCI output for the bundle's own use is added to it.
+	// Request built the image. It must be reproducible (Epoch set).
 	Request builder.Request
 	// EpochSource says where the epoch came from (flag, env, git, default).
 	EpochSource string
-	Builder     builder.ImageBuilder
+	Result      *builder.Result
+	// Layout is the OCI layout directory the image was exported to.
+	Layout string
 	// Out is a directory (new or empty) or a .tar.gz file.
 	Out string
-	// TempDir holds the image while the bundle is made; "" is the
-	// system's temporary directory. It needs room for the whole image.
-	TempDir string
 }
 
 // ExportResult says what was exported.
@@ -40,45 +38,38 @@ type ExportResult struct {
 	Expected *Expected
 	// Files counts the bundle's files, SHA256SUMS included.
 	Files int
-	// Warnings are things a reviewer will hit (tests smoke.sh cannot check).
+	// Warnings are things a reviewer will hit: tests smoke.sh cannot check,
+	// bases not pinned by digest.
 	Warnings []string
 }
 
-// Export builds the target reproducibly and writes its bundle.
-func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
+// Write writes the bundle of a built image.
+func Write(o WriteOptions) (*ExportResult, error) {
 	if o.Request.Epoch == nil {
 		return nil, errors.New("a bundle needs a reproducible build: the request has no SOURCE_DATE_EPOCH")
 	}
 	if o.Out == "" {
 		return nil, errors.New("no output: give -o DIR or -o FILE.tar.gz")
 	}
-	tmp, err := os.MkdirTemp(o.TempDir, "macabox-export-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-
-	req := o.Request
-	layout := filepath.Join(tmp, "oci")
-	req.Outputs = append(slices.Clone(req.Outputs), builder.Output{Type: builder.OutputOCI, Dest: layout})
-	res, err := o.Builder.Build(ctx, req)
-	if err != nil {
-		return nil, err
-	}
+	res := o.Result
 	if res.ManifestDigest == "" {
 		return nil, errors.New("the builder reported no manifest digest (Docker's embedded builder cannot make bundles)")
 	}
-	im, err := readImage(layout, res.ManifestDigest)
+	im, err := readImage(o.Layout, res.ManifestDigest)
 	if err != nil {
 		return nil, err
 	}
-	in, err := gather(o, req, res, im)
+	in, err := gather(o, o.Request, res, im)
 	if err != nil {
 		return nil, err
 	}
-	files, warnings, err := in.files()
+	files, unchecked, err := in.files()
 	if err != nil {
 		return nil, err
+	}
+	var warnings []string
+	for _, u := range unchecked {
+		warnings = append(warnings, "smoke.sh cannot check "+u)
 	}
 	for _, b := range in.Expected.Bases {
 		if b.Digest == "" {
@@ -89,10 +80,11 @@ func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	epoch := *o.Request.Epoch
 	if IsTarball(o.Out) {
-		err = writeTarballFile(o.Out, all, *req.Epoch)
+		err = writeTarballFile(o.Out, all, epoch)
 	} else {
-		err = writeDir(o.Out, all, *req.Epoch)
+		err = writeDir(o.Out, all, epoch)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("writing the bundle: %w", err)
@@ -102,8 +94,8 @@ func Export(ctx context.Context, o ExportOptions) (*ExportResult, error) {
 
 // gather reads everything the bundle is made of from the plan, the build
 // result and the built image.
-func gather(o ExportOptions, req builder.Request, res *builder.Result, im *ociImage) (*contents, error) {
-	p, r := o.Prepared.Plan, o.Prepared.Rendered
+func gather(o WriteOptions, req builder.Request, res *builder.Result, im *ociImage) (*contents, error) {
+	p, r := o.Plan, o.Rendered
 	e := &Expected{
 		Schema: ExpectedSchema, Target: p.Target, Kind: string(p.Kind), Simulated: p.Simulated,
 		MACA: MACA{Version: p.MACA.Version, Path: p.MACA.Path}, Python: p.Python,
@@ -143,14 +135,17 @@ func gather(o ExportOptions, req builder.Request, res *builder.Result, im *ociIm
 	if cfg, err := imageEnv(im.ConfigRaw); err == nil {
 		env = cfg
 	}
-	image := pipeline.ImageFor(p.Target)
-	if len(req.Tags) > 0 {
-		image = req.Tags[0]
+	if len(req.Tags) == 0 {
+		return nil, errors.New("the request names no image (no tag)")
+	}
+	tests := make([]smoke.Test, 0, len(p.Smoke))
+	for _, t := range p.Smoke {
+		tests = append(tests, t.Test)
 	}
 	return &contents{
-		Plan: p, Rendered: r, About: AboutFrom(o.Set, p), Expected: e,
-		Cases: pipeline.Cases(p), Context: ctxData, Listings: listings,
-		ConfigRaw: im.ConfigRaw, ImageEnv: env, Image: image,
+		Plan: p, Rendered: r, About: AboutFrom(o.Set, p), Expected: e, Image: req.Tags[0],
+		Tests: tests, Context: ctxData, Listings: listings,
+		ConfigRaw: im.ConfigRaw, ImageEnv: env,
 	}, nil
 }
 

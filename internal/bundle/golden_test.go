@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
+	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -29,11 +29,14 @@ func probeContents(t *testing.T) *contents {
 	if errs := recipe.Validate(set); len(errs) > 0 {
 		t.Fatalf("testdata/probe is invalid:\n%v", errs)
 	}
-	pr, err := pipeline.Prepare(set, "probe-sim", plan.Options{})
+	p, err := plan.New(set, "probe-sim", plan.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, r := pr.Plan, pr.Rendered
+	r, err := plan.Render(p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	digest := func(c byte) string { return "sha256:" + strings.Repeat(string(c), 64) }
 	e := &Expected{
 		Schema: ExpectedSchema, Target: p.Target, Kind: string(p.Kind), Simulated: p.Simulated, SimulatedNote: simulatedNote,
@@ -69,11 +72,11 @@ func probeContents(t *testing.T) *contents {
 			Line: e.Steps[1].FirstLine, Instruction: "COPY", Step: 1, Files: "layers/1.files.tsv.gz", FileCount: 2},
 	}
 	return &contents{
-		Plan: p, Rendered: r, About: AboutFrom(set, p), Expected: e, Cases: pipeline.Cases(p),
+		Plan: p, Rendered: r, About: AboutFrom(set, p), Expected: e, Tests: planTests(p),
 		Context: ctxData, Listings: map[string][]byte{"layers/1.files.tsv.gz": listing},
 		ConfigRaw: []byte(`{"architecture":"amd64","os":"linux"}` + "\n"),
 		ImageEnv:  []string{"PATH=/opt/probe/bin:/usr/bin:/bin", "MACA_PATH=/opt/maca", "PROBE_HOME=/opt/probe"},
-		Image:     pipeline.DefaultTag(p)[0],
+		Image:     p.Tags[0],
 	}
 }
 
@@ -189,4 +192,13 @@ func TestEveryFileSaysSimulated(t *testing.T) {
 			}
 		}
 	}
+}
+
+// planTests are the plan's smoke tests as the runners take them.
+func planTests(p *plan.Plan) []smoke.Test {
+	var tests []smoke.Test
+	for _, t := range p.Smoke {
+		tests = append(tests, t.Test)
+	}
+	return tests
 }

@@ -13,7 +13,9 @@ import (
 
 	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
+	"github.com/ccf-ai-infra/macabox/internal/shell"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
+	"github.com/ccf-ai-infra/macabox/internal/smoke/smokesh"
 )
 
 //go:embed templates/*.tmpl
@@ -32,7 +34,7 @@ type contents struct {
 	Rendered *plan.Rendered
 	About    About
 	Expected *Expected
-	Cases    []smoke.Case
+	Tests    []smoke.Test
 	// Context holds the build context: name inside the context → content.
 	Context map[string][]byte
 	// Listings holds each build layer's listing under its bundle name.
@@ -47,9 +49,9 @@ type contents struct {
 
 // files renders the bundle. The warnings name what smoke.sh cannot check.
 func (in *contents) files() (Files, []string, error) {
-	tests := smokeTests(in.Cases)
-	docs := newDocData(in, tests)
-	sd, err := newScriptData(in, tests)
+	checks := smokesh.Checks(in.Tests)
+	docs := newDocData(in, checks)
+	sd, err := newScriptData(in)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -57,7 +59,7 @@ func (in *contents) files() (Files, []string, error) {
 	if in.Expected.Simulated {
 		notice = "SIMULATED MACA: " + simulatedNote
 	}
-	testsJSON, err := encodeTests(in.Plan.Target, notice, in.Cases)
+	testsJSON, err := encodeTests(in.Plan.Target, notice, in.Tests)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -83,7 +85,7 @@ func (in *contents) files() (Files, []string, error) {
 		exec bool
 		data any
 	}{
-		{"build.sh", true, sd}, {"run.sh", true, sd}, {"smoke.sh", true, sd},
+		{"build.sh", true, sd}, {"run.sh", true, sd},
 		{"README.md", false, docs}, {"README.zh-CN.md", false, docs},
 		{"ISSUE.md", false, docs}, {"PR.md", false, docs},
 	} {
@@ -93,16 +95,21 @@ func (in *contents) files() (Files, []string, error) {
 		}
 		out = append(out, File{Name: t.name, Exec: t.exec, Data: data})
 	}
-	return out, uncheckedTests(tests), nil
+	smokeSh, err := smokesh.Render(smokesh.Script{Target: in.Plan.Target, SimulatedNote: simulatedNoteOf(in.Expected), Tests: in.Tests})
+	if err != nil {
+		return nil, nil, err
+	}
+	out = append(out, File{Name: "smoke.sh", Exec: true, Data: smokeSh})
+	return out, smokesh.Unchecked(checks), nil
 }
 
 // render executes templates/<name>.tmpl.
 func render(name string, data any) ([]byte, error) {
 	t, err := template.New(name+".tmpl").Funcs(template.FuncMap{
-		"sq": sq, "sqAll": sqAll, "join": strings.Join,
+		"sq": shell.Quote, "sqAll": shell.QuoteAll, "join": strings.Join,
 		"code": mdCode, "cell": mdCell, "stepNo": stepNo, "orDash": orDash,
 		"assignee": assigneeText,
-		"comment":  shellComment, "icon": statusIcon, "sub": func(a, b int) int { return a - b },
+		"comment":  shell.Comment, "icon": statusIcon, "sub": func(a, b int) int { return a - b },
 		"seconds": func(d time.Duration) string { return d.Round(100 * time.Millisecond).String() },
 	}).ParseFS(templates, "templates/"+name+".tmpl")
 	if err != nil {
@@ -126,24 +133,19 @@ type scriptData struct {
 	// ContextDirs are the context's directories, deepest first.
 	ContextDirs []string
 	Stamp       string
-	Tests       []smokeTest
-	Scripts     smoke.ShellScripts
 	KeepAlive   string
 	// RunFixed are the maca profile's docker run flags that do not depend
 	// on the host's nodes; Memlock is the default memlock limit.
 	RunFixed   []string
 	Memlock    int64
 	Privileged bool
-	// Uses names the helpers smoke.sh needs, so it defines no others.
-	Uses map[string]bool
 }
 
-func newScriptData(in *contents, tests []smokeTest) (scriptData, error) {
+func newScriptData(in *contents) (scriptData, error) {
 	e := in.Expected
 	d := scriptData{
 		E: e, Release: e.BuildKit.Release(), Image: in.Image, ContextFiles: e.Context,
-		Stamp: touchStamp(e.SourceDateEpoch), Tests: tests, Scripts: smoke.Scripts(),
-		KeepAlive: smoke.Scripts().KeepAlive, Privileged: in.Plan.Runtime.Privileged,
+		Stamp: touchStamp(e.SourceDateEpoch), KeepAlive: smoke.KeepAliveScript, Privileged: in.Plan.Runtime.Privileged,
 	}
 	for _, b := range e.Bases {
 		if b.Source == SourceOCILayout {
@@ -167,7 +169,6 @@ func newScriptData(in *contents, tests []smokeTest) (scriptData, error) {
 		}
 		return strings.Compare(a, b)
 	})
-	d.Uses = helpersUsed(tests)
 	fixed, memlock, err := macaRunFlags(in.Plan)
 	if err != nil {
 		return d, err
@@ -248,7 +249,7 @@ func envFileText(in *contents) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# Environment of the %s image as its recipes set it: KEY=VALUE lines for docker run --env-file.\n", in.Expected.Target)
 	if in.Expected.Simulated {
-		b.WriteString(shellComment("SIMULATED MACA: "+simulatedNote) + "\n")
+		b.WriteString(shell.Comment("SIMULATED MACA: "+simulatedNote) + "\n")
 	}
 	for _, v := range envFile(in.Plan, in.ImageEnv) {
 		if strings.ContainsAny(v.value, "\n\r") {
@@ -318,16 +319,16 @@ func statusIcon(s smoke.Status) string {
 	return "⚠️"
 }
 
-// shellComment wraps text into "# " comment lines of at most 78 columns.
-func shellComment(text string) string {
-	var lines []string
-	line := "#"
-	for _, w := range strings.Fields(text) {
-		if len(line)+1+len(w) > 78 && line != "#" {
-			lines = append(lines, line)
-			line = "#"
-		}
-		line += " " + w
+// simulatedNoteOf is what the scripts of a bundle on a simulated base say.
+func simulatedNoteOf(e *Expected) string {
+	if !e.Simulated {
+		return ""
 	}
-	return strings.Join(append(lines, line), "\n")
+	return e.SimulatedNote
+}
+
+// touchStamp is the epoch in touch -t's [[CC]YY]MMDDhhmm.SS form, read in
+// UTC (the script sets TZ=UTC0): POSIX touch has no -d @SECONDS.
+func touchStamp(epoch int64) string {
+	return unixUTC(epoch).Format("200601021504.05")
 }

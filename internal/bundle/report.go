@@ -79,32 +79,34 @@ type Side struct {
 	BuildSeconds float64 `json:"buildSeconds,omitempty"`
 }
 
-func (r *Report) setVerdict(v Verdict, reason string) {
+// SetVerdict gives the report its outcome and the reason in a sentence.
+func (r *Report) SetVerdict(v Verdict, reason string) {
 	r.Verdict, r.Reason, r.OK = v, reason, v == VerdictReproduced
 }
 
-func (r *Report) fromExpected(e *Expected) {
+// FromExpected fills in what the bundle recorded.
+func (r *Report) FromExpected(e *Expected) {
 	r.Target, r.Simulated, r.SimulatedNote = e.Target, e.Simulated, e.SimulatedNote
 	r.Expected = Side{ManifestDigest: e.ManifestDigest, ConfigDigest: e.ConfigDigest, Platform: e.Platform, BuildKit: e.BuildKit}
 	r.SourceDateEpoch, r.Bases = e.SourceDateEpoch, e.Bases
 }
 
-// decide sets the verdict once the digests are compared and the tests ran.
-func (r *Report) decide() {
+// Decide sets the verdict once the digests are compared and the tests ran.
+func (r *Report) Decide() {
 	testsOK := r.Smoke != nil && r.Smoke.OK() && r.SmokeError == ""
 	switch {
 	case !r.Same && r.Explanation != nil:
-		r.setVerdict(VerdictDigestDiffers, r.Explanation.Summary)
+		r.SetVerdict(VerdictDigestDiffers, r.Explanation.Summary)
 	case !r.Same:
-		r.setVerdict(VerdictDigestDiffers, "the manifest digest differs")
+		r.SetVerdict(VerdictDigestDiffers, "the manifest digest differs")
 	case !testsOK:
 		reason := "the image is bit-for-bit the same, but smoke tests failed"
 		if r.Smoke == nil || r.SmokeError != "" {
 			reason = "the image is bit-for-bit the same, but the smoke tests could not all run"
 		}
-		r.setVerdict(VerdictTestsFailed, reason)
+		r.SetVerdict(VerdictTestsFailed, reason)
 	default:
-		r.setVerdict(VerdictReproduced, "same manifest digest, and every smoke test that ran passed")
+		r.SetVerdict(VerdictReproduced, "same manifest digest, and every smoke test that ran passed")
 	}
 }
 

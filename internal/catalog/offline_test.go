@@ -2,17 +2,19 @@ package catalog
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ccf-ai-infra/macabox/internal/builder"
-	"github.com/ccf-ai-infra/macabox/internal/device"
+	"github.com/ccf-ai-infra/macabox/internal/docker"
 	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
+	"github.com/ccf-ai-infra/macabox/internal/smoke/runner"
 	"github.com/ccf-ai-infra/macabox/internal/testenv"
 )
 
@@ -45,7 +47,14 @@ func TestOfflinePartsOnTheSimulatedBase(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	b, err := builder.Connect(ctx, env.BuildkitHost, builder.ConnectOptions{})
+	cli, err := docker.Connect(os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	b, err := builder.Connect(ctx, env.BuildkitHost, builder.ConnectOptions{
+		Docker: func() (*docker.Client, error) { return cli, nil },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,17 +79,19 @@ func TestOfflinePartsOnTheSimulatedBase(t *testing.T) {
 			tag := "macabox.local/" + stack.Name() + ":test"
 			epoch := int64(1735689600)
 			req := pr.Request(pipeline.RequestOptions{
-				Bases:   map[string]builder.NamedContext{env.MacaSimRef: {OCILayout: env.OCIStore, Digest: env.MacaSimDigest}},
-				Epoch:   &epoch,
-				Outputs: []builder.Output{{Type: builder.OutputLoad}},
-				Tags:    []string{tag},
+				Bases: map[string]builder.NamedContext{env.MacaSimRef: {OCILayout: env.OCIStore, Digest: env.MacaSimDigest}},
 			})
+			req.Epoch, req.Tags = &epoch, []string{tag}
+			req.Outputs = []builder.Output{{Type: builder.OutputLoad}}
 			if _, err := b.Build(ctx, req); err != nil {
 				t.Fatalf("building the offline steps of %s:\n%v", layer, err)
 			}
 			t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", tag).Run() })
-			spec, _ := device.ProfileNone.Resolve(nil, device.Options{})
-			rep, err := smoke.Run(ctx, pipeline.SmokeOptions(stack.Name(), tag, pipeline.Cases(pr.Plan), spec))
+			var tests []smoke.Test
+			for _, st := range pr.Plan.Smoke {
+				tests = append(tests, st.Test)
+			}
+			rep, err := runner.Run(ctx, runner.Options{Docker: cli, Target: stack.Name(), Image: tag, Tests: tests, NoDeviceReason: "no device in this test"})
 			if err != nil {
 				t.Fatal(err)
 			}

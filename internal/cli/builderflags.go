@@ -1,16 +1,14 @@
 package cli
 
 import (
-	"context"
-	"os"
-
 	"github.com/spf13/pflag"
 
 	"github.com/ccf-ai-infra/macabox/internal/builder"
+	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 )
 
-// builderFlags choose and reach a BuildKit builder; build, doctor and
-// reproduce share them.
+// builderFlags choose and reach a BuildKit builder; build, export, doctor
+// and reproduce share them.
 type builderFlags struct {
 	addr string
 	tls  builder.TLSOptions
@@ -24,15 +22,6 @@ func (b *builderFlags) bind(f *pflag.FlagSet) {
 	f.StringVar(&b.tls.ServerName, "tls-server-name", "", "name to verify the tcp:// builder's certificate against")
 }
 
-// connect reaches the builder; failing to is exit 2 with the fix in the message.
-func (b *builderFlags) connect(ctx context.Context) (*builder.Builder, error) {
-	addr, err := builder.ResolveAddr(b.addr, os.Getenv)
-	if err != nil {
-		return nil, cannot("%w", err)
-	}
-	bk, err := builder.Connect(ctx, addr, builder.ConnectOptions{TLS: b.tls})
-	if err != nil {
-		return nil, cannot("%w", err)
-	}
-	return bk, nil
+func (b *builderFlags) options() pipeline.BuilderOptions {
+	return pipeline.BuilderOptions{Addr: b.addr, TLS: b.tls}
 }

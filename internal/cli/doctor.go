@@ -3,13 +3,11 @@ package cli
 import (
 	"context"
 	"errors"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ccf-ai-infra/macabox/internal/device"
-	"github.com/ccf-ai-infra/macabox/internal/hostcheck"
-	"github.com/ccf-ai-infra/macabox/internal/smoke"
+	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 )
 
 type doctorOptions struct {
@@ -47,10 +45,8 @@ Each check is ok, warn or fail. The exit status is 1 when a check failed.`,
 }
 
 func runDoctor(ctx context.Context, o *doctorOptions, s Streams) error {
-	r := hostcheck.Run(ctx, hostcheck.Options{
-		Roots:    device.Roots{Dev: o.devRoot, Sys: o.sysRoot},
-		DiskPath: o.diskPath,
-		Probes:   hostcheck.Probes{Docker: smoke.DockerVersion, Builder: o.probe},
+	r := pipeline.Doctor(ctx, pipeline.DoctorOptions{
+		Builder: o.builderFlags.options(), Roots: device.Roots{Dev: o.devRoot, Sys: o.sysRoot}, DiskPath: o.diskPath,
 	})
 	var err error
 	if o.json {
@@ -65,19 +61,4 @@ func runDoctor(ctx context.Context, o *doctorOptions, s Streams) error {
 		return problems(errors.New("some checks failed"))
 	}
 	return nil
-}
-
-// probe reaches the builder for doctor; with no builder configured that is
-// itself the finding.
-func (o *doctorOptions) probe(ctx context.Context) (string, bool, error) {
-	if o.addr == "" && os.Getenv("BUILDKIT_HOST") == "" {
-		return "", false, errors.New("no builder configured (--builder or BUILDKIT_HOST)")
-	}
-	b, err := o.connect(ctx)
-	if err != nil {
-		return "", false, err
-	}
-	defer b.Close()
-	c := b.Capabilities()
-	return c.BuildKit, c.Reproducible, nil
 }

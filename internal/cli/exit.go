@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+
+	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 )
 
 // Exit codes shared by every verb (DESIGN §6).
@@ -29,6 +31,19 @@ func cannot(format string, args ...any) error {
 	return &exitError{code: ExitCannot, err: fmt.Errorf(format, args...)}
 }
 
+// outcome maps what a pipeline call returned onto an exit code: work that
+// could not be done is 2, any other error (invalid recipes, a failed build
+// or test, a different digest) is 1.
+func outcome(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, pipeline.ErrCannot):
+		return &exitError{code: ExitCannot, err: err}
+	}
+	return problems(err)
+}
+
 // silent is an exit-1 outcome whose details were already printed.
 var errSilent = errors.New("")
 
@@ -43,5 +58,3 @@ func exitCode(err error) int {
 	// Cobra's own errors (unknown flag, wrong arg count) are usage errors.
 	return ExitCannot
 }
-
-func asExit(err error, target **exitError) bool { return errors.As(err, target) }

@@ -2,35 +2,20 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ccf-ai-infra/macabox/internal/builder"
 	"github.com/ccf-ai-infra/macabox/internal/bundle"
 	"github.com/ccf-ai-infra/macabox/internal/pipeline"
-	"github.com/ccf-ai-infra/macabox/internal/plan"
 )
 
 type exportOptions struct {
 	*globalOptions
 	builderFlags
-	target    string
-	out       string
-	sets      []string
-	bases     []string
-	secrets   []string
-	tags      []string
-	cacheFrom []string
-	platform  string
-	epoch     string
-	progress  string
-	noCache   bool
-	tempDir   string
+	requestFlags
+	out     string
+	tempDir string
 }
 
 func newExportCommand(g *globalOptions, s Streams) *cobra.Command {
@@ -63,88 +48,32 @@ The manifest digest is printed on stdout.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeTargets(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.target = args[0]
-			return runExport(cmd.Context(), o, s)
+			return runExport(cmd.Context(), o, args[0], s)
 		},
 	}
 	f := cmd.Flags()
 	o.builderFlags.bind(f)
+	o.requestFlags.bind(f, "image name the bundle's scripts use (default: the stack's tags, else macabox.local/TARGET:latest)")
 	f.StringVarP(&o.out, "output", "o", "", "bundle to write: a new or empty directory, or FILE.tar.gz (required)")
-	f.StringArrayVar(&o.sets, "set", nil, "override a build argument, NAME=VALUE (repeatable)")
-	f.StringArrayVar(&o.bases, "base", nil, "supply a FROM image: REF=oci-layout://DIR@sha256:... or REF=docker-image://REF (repeatable)")
-	f.StringArrayVar(&o.secrets, "secret", nil, "build secret: id=NAME,src=FILE or id=NAME,env=VAR (repeatable; never written to the bundle)")
-	f.StringArrayVarP(&o.tags, "tag", "t", nil, "image name the bundle's scripts use (default: the stack's tags, else macabox.local/TARGET:latest)")
-	f.StringArrayVar(&o.cacheFrom, "cache-from", nil, "import build cache: type=local,src=DIR or type=registry,ref=REF")
-	f.StringVar(&o.platform, "platform", "", "target platform (default: the recipe's, else linux/amd64)")
-	f.StringVar(&o.epoch, "source-date-epoch", "", "SOURCE_DATE_EPOCH for the build (default: as for build)")
-	f.StringVar(&o.progress, "progress", "auto", "progress display: "+strings.Join(builder.ProgressModes, ", "))
-	f.BoolVar(&o.noCache, "no-cache", false, "rebuild every step")
 	f.StringVar(&o.tempDir, "temp-dir", "", "where the image is kept while the bundle is made (needs room for the whole image)")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
 
-func runExport(ctx context.Context, o *exportOptions, s Streams) error {
-	if err := checkExportDest(o.out); err != nil {
-		return err
-	}
-	args, err := parseSets(o.sets)
+func runExport(ctx context.Context, o *exportOptions, target string, s Streams) error {
+	req, err := o.requestFlags.options()
 	if err != nil {
 		return err
 	}
-	bo := &buildOptions{globalOptions: o.globalOptions, bases: o.bases, secrets: o.secrets,
-		cacheFrom: o.cacheFrom, platform: o.platform, noCache: o.noCache}
-	ro, err := bo.requestOptions()
-	if err != nil {
-		return err
-	}
-	set, name, err := resolveTarget(o.globalOptions, o.target)
-	if err != nil {
-		return err
-	}
-	pr, err := pipeline.Prepare(set, name, plan.Options{Args: args})
-	if err != nil {
-		return problems(err)
-	}
-	for _, w := range pr.Plan.Warnings {
-		fmt.Fprintf(s.Err, "warning: %s\n", w)
-	}
-	root, _ := findRoot(o.root)
-	ep, err := pipeline.ResolveEpoch(ctx, o.epoch, os.Getenv, root, pr.RecipeFiles)
-	if err != nil {
-		return cannot("%w", err)
-	}
-	ro.Epoch = &ep.Seconds
-	ro.Tags = o.tags
-	if len(ro.Tags) == 0 {
-		ro.Tags = pipeline.DefaultTag(pr.Plan)
-	}
-	b, err := o.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	req := pr.Request(ro)
-	if err := b.Check(req); err != nil {
-		return cannot("%w", err)
-	}
-	prog, err := builder.NewProgress(ctx, s.Err, o.progress)
-	if err != nil {
-		return cannot("--progress: %w", err)
-	}
-	req.Progress = prog
-	res, err := bundle.Export(ctx, bundle.ExportOptions{
-		Prepared: pr, Set: set, Request: req, EpochSource: ep.Source,
-		Builder: b, Out: o.out, TempDir: o.tempDir,
+	res, err := pipeline.Export(ctx, pipeline.ExportOptions{
+		Root: o.root, Target: target, Request: req, Builder: o.builderFlags.options(),
+		Out: o.out, TempDir: o.tempDir, Err: s.Err,
 	})
-	if cerr := prog.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
 	if err != nil {
-		return problems(err)
+		return outcome(err)
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(s.Err, "warning: smoke.sh cannot check %s\n", w)
+		fmt.Fprintf(s.Err, "warning: %s\n", w)
 	}
 	e := res.Expected
 	if e.Simulated {
@@ -153,30 +82,6 @@ func runExport(ctx context.Context, o *exportOptions, s Streams) error {
 	fmt.Fprintf(s.Err, "exported %s to %s: %d files, %d layers (%d from the build), epoch %d\n",
 		e.Target, res.Path, res.Files, len(e.Layers), buildLayers(e), e.SourceDateEpoch)
 	fmt.Fprintln(s.Out, e.ManifestDigest)
-	return nil
-}
-
-// checkExportDest refuses, before any build, a destination the bundle could
-// not be written to.
-func checkExportDest(out string) error {
-	if out == "" {
-		return cannot("give the bundle's destination with -o DIR or -o FILE.tar.gz")
-	}
-	if bundle.IsTarball(out) {
-		if fi, err := os.Stat(out); err == nil && fi.IsDir() {
-			return cannot("-o %s is a directory", out)
-		}
-		return nil
-	}
-	entries, err := os.ReadDir(out)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil
-	case err != nil:
-		return cannot("-o %s: %w", out, err)
-	case len(entries) > 0:
-		return cannot("-o %s exists and is not empty: give a new directory (a bundle is a closed set of files)", out)
-	}
 	return nil
 }
 

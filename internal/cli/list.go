@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
@@ -47,14 +48,14 @@ file it comes from. Recipes that fail to load are reported on stderr and skipped
 }
 
 func runList(o *listOptions, s Streams) error {
-	root, err := findRoot(o.root)
+	root, err := pipeline.FindRoot(o.root)
 	if err != nil {
-		return err
+		return outcome(err)
 	}
-	set, err := loadSet(root)
+	set, err := pipeline.LoadSet(root)
 	var errs recipe.Errors
 	if err != nil && !errors.As(err, &errs) {
-		return loadFailure(err)
+		return outcome(err)
 	}
 	if len(errs) > 0 {
 		printRecipeErrors(s.Err, errs)
@@ -113,7 +114,7 @@ func entryOf(d *recipe.Document) listEntry {
 	return listEntry{
 		Name:        h.Name.Value,
 		Kind:        h.Kind.Value,
-		File:        relPath(d.File),
+		File:        pipeline.RelPath(d.File),
 		Line:        d.Pos.Line,
 		Description: h.Description.Value,
 	}

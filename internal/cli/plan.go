@@ -7,12 +7,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
 )
 
 type planOptions struct {
 	*globalOptions
-	target string
 	format string
 	set    []string
 }
@@ -34,8 +34,7 @@ TARGET is a recipe name from the tree (see "macabox list") or a recipe file.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeTargets(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.target = args[0]
-			return runPlan(o, s)
+			return runPlan(o, args[0], s)
 		},
 	}
 	cmd.Flags().StringVar(&o.format, "format", "dockerfile", "output: dockerfile or json")
@@ -43,7 +42,7 @@ TARGET is a recipe name from the tree (see "macabox list") or a recipe file.`,
 	return cmd
 }
 
-func runPlan(o *planOptions, s Streams) error {
+func runPlan(o *planOptions, target string, s Streams) error {
 	if o.format != "dockerfile" && o.format != "json" {
 		return cannot("--format %q: want dockerfile or json", o.format)
 	}
@@ -51,41 +50,21 @@ func runPlan(o *planOptions, s Streams) error {
 	if err != nil {
 		return err
 	}
-	set, name, err := resolveTarget(o.globalOptions, o.target)
+	tg, err := pipeline.ResolveTarget(o.root, target)
 	if err != nil {
-		return err
+		return outcome(err)
 	}
-	p, err := plan.New(set, name, plan.Options{Args: args})
+	pr, err := pipeline.Prepare(tg.Set, tg.Name, plan.Options{Args: args})
 	if err != nil {
-		return problems(err)
+		return outcome(err)
 	}
 	if o.format == "json" {
 		enc := json.NewEncoder(s.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(p)
+		return enc.Encode(pr.Plan)
 	}
-	r, err := plan.Render(p)
-	if err != nil {
-		return problems(err)
-	}
-	_, err = s.Out.Write(r.Dockerfile)
+	_, err = s.Out.Write(pr.Rendered.Dockerfile)
 	return err
-}
-
-// parseSets reads repeated NAME=VALUE flags. The value is kept byte for byte.
-func parseSets(pairs []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, p := range pairs {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || k == "" {
-			return nil, cannot("--set %q: want NAME=VALUE", p)
-		}
-		if _, dup := out[k]; dup {
-			return nil, cannot("--set %s given twice", k)
-		}
-		out[k] = v
-	}
-	return out, nil
 }
 
 // completeTargets offers the names of the recipe tree to shell completion.
@@ -94,11 +73,11 @@ func completeTargets(g *globalOptions) func(*cobra.Command, []string, string) ([
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		root, err := findRoot(g.root)
+		root, err := pipeline.FindRoot(g.root)
 		if err != nil || root == "" {
 			return nil, cobra.ShellCompDirectiveDefault
 		}
-		set, _ := loadSet(root)
+		set, _ := pipeline.LoadSet(root)
 		var names []string
 		for _, e := range listEntries(set) {
 			if e.Kind != "Layer" && strings.HasPrefix(e.Name, prefix) {

@@ -1,27 +1,19 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ccf-ai-infra/macabox/internal/builder"
-	"github.com/ccf-ai-infra/macabox/internal/bundle"
-	"github.com/ccf-ai-infra/macabox/internal/device"
-	"github.com/ccf-ai-infra/macabox/internal/hostcheck"
 	"github.com/ccf-ai-infra/macabox/internal/pipeline"
-	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
 
 type reproduceOptions struct {
 	builderFlags
 	testFlags
-	bundle   string
 	bases    []string
 	secrets  []string
 	image    string
@@ -62,8 +54,7 @@ reproduction could not be done (no builder, no Docker, a missing base).`,
   macabox reproduce bundle/ --device maca --require-device --report md=reproduce.md`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.bundle = args[0]
-			return runReproduce(cmd.Context(), o, s)
+			return runReproduce(cmd.Context(), o, args[0], s)
 		},
 	}
 	f := cmd.Flags()
@@ -77,120 +68,32 @@ reproduction could not be done (no builder, no Docker, a missing base).`,
 	return cmd
 }
 
-func runReproduce(ctx context.Context, o *reproduceOptions, s Streams) error {
-	specs, err := o.reportSpecs()
+func runReproduce(ctx context.Context, o *reproduceOptions, path string, s Streams) error {
+	smokeOpts, err := o.testFlags.options(s)
 	if err != nil {
 		return err
 	}
-	bases := map[string]builder.NamedContext{}
-	for _, b := range o.bases {
-		ref, nc, err := pipeline.ParseBase(b)
-		if err != nil {
-			return cannot("%w", err)
-		}
-		bases[ref] = nc
+	ro := pipeline.ReproduceOptions{
+		Bundle: path, Builder: o.builderFlags.options(), Progress: o.progress,
+		Image: o.image, Smoke: smokeOpts, TempDir: o.tempDir,
 	}
-	var secrets []builder.Secret
-	for _, v := range o.secrets {
-		sec, err := builder.ParseSecret(v)
-		if err != nil {
-			return cannot("--secret: %w", err)
-		}
-		secrets = append(secrets, sec)
-	}
-	// The rebuilt image is tested in Docker; without it the reproduction
-	// could not give its verdict, so find out before the build.
-	if _, err := smoke.DockerVersion(ctx); err != nil {
-		return cannot("the bundle's smoke tests run in Docker: %w", err)
-	}
-	b, err := o.connect(ctx)
-	if err != nil {
+	if ro.Bases, err = parseBases(o.bases); err != nil {
 		return err
 	}
-	defer b.Close()
-	facts := hostcheck.Run(ctx, hostcheck.Options{
-		Roots:  device.Roots{Dev: o.devRoot, Sys: o.sysRoot},
-		Probes: hostcheck.Probes{Docker: smoke.DockerVersion, Builder: capsProbe(b)},
-	}).Facts
-	prog, err := builder.NewProgress(ctx, s.Err, o.progress)
-	if err != nil {
-		return cannot("--progress: %w", err)
+	if ro.Secrets, err = parseSecrets(o.secrets); err != nil {
+		return err
 	}
-	rep, err := bundle.Reproduce(ctx, bundle.ReproduceOptions{
-		Bundle: o.bundle, Builder: b, Bases: bases, Secrets: secrets, Progress: prog,
-		Image: o.image, RequireDevice: o.requireDevice, Keep: o.keep, SmokeProgress: s.Err,
-		Host: facts, TempDir: o.tempDir,
-		Device: func(rt bundle.Runtime) (device.Spec, error) {
-			spec, err := o.deviceSpec(rt.Privileged, rt.ShmSize)
-			if err == nil {
-				for _, w := range spec.Warnings {
-					fmt.Fprintf(s.Err, "warning: %s\n", w)
-				}
-			}
-			return spec, err
-		},
-	})
-	if cerr := prog.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
+	rep, err := pipeline.Reproduce(ctx, ro)
 	if rep != nil {
-		if werr := writeReproduceReports(rep, specs, s); werr != nil {
+		if werr := pipeline.WriteReproduceReports(rep, smokeOpts.Reports, s.Out); werr != nil {
 			return cannot("writing reports: %w", werr)
 		}
 	}
 	switch {
 	case err != nil:
-		// Reproduce's errors all mean it could not do its work.
-		return cannot("%w", err)
+		return outcome(err)
 	case !rep.OK:
 		return problems(fmt.Errorf("%s: %s", rep.Verdict, rep.Reason))
 	}
 	return nil
-}
-
-// writeReproduceReports writes the requested reports, and a short summary
-// on stdout unless a report already goes there.
-func writeReproduceReports(rep *bundle.Report, specs []smoke.ReportSpec, s Streams) error {
-	toStdout := false
-	var errs []error
-	for _, sp := range specs {
-		var buf bytes.Buffer
-		var err error
-		switch sp.Format {
-		case smoke.FormatMarkdown:
-			err = rep.WriteMarkdown(&buf)
-		case smoke.FormatJSON:
-			err = rep.WriteJSON(&buf)
-		case smoke.FormatText:
-			err = rep.WriteText(&buf)
-		case smoke.FormatJUnit:
-			if rep.Smoke == nil {
-				continue
-			}
-			err = smoke.WriteJUnit(&buf, rep.Smoke)
-		}
-		if err == nil {
-			if sp.Path == "-" {
-				toStdout = true
-				_, err = s.Out.Write(buf.Bytes())
-			} else {
-				err = os.WriteFile(sp.Path, buf.Bytes(), 0o644)
-			}
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s report: %w", sp.Format, err))
-		}
-	}
-	if !toStdout {
-		errs = append(errs, rep.WriteText(s.Out))
-	}
-	return errors.Join(errs...)
-}
-
-// capsProbe answers doctor's builder probe from a connected builder.
-func capsProbe(b *builder.Builder) func(context.Context) (string, bool, error) {
-	return func(context.Context) (string, bool, error) {
-		c := b.Capabilities()
-		return c.BuildKit, c.Reproducible, nil
-	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
@@ -18,7 +19,7 @@ import (
 func printRecipeErrors(w io.Writer, errs recipe.Errors) {
 	for _, e := range errs.Sorted() {
 		c := *e
-		c.Pos.File = relPath(c.Pos.File)
+		c.Pos.File = pipeline.RelPath(c.Pos.File)
 		fmt.Fprintln(w, c.Error())
 	}
 	fmt.Fprintf(w, "macabox: %d problem%s found\n", len(errs), plural(len(errs)))

@@ -10,19 +10,16 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/ccf-ai-infra/macabox/internal/device"
-	"github.com/ccf-ai-infra/macabox/internal/plan"
-	"github.com/ccf-ai-infra/macabox/internal/smoke"
+	"github.com/ccf-ai-infra/macabox/internal/pipeline"
+	"github.com/ccf-ai-infra/macabox/internal/shell"
 )
 
 type runOptions struct {
 	*globalOptions
-	testFlags
-	target string
-	image  string
-	cmd    []string
-	print  bool
-	name   string
+	deviceFlags
+	image string
+	print bool
+	name  string
 }
 
 func newRunCommand(g *globalOptions, s Streams) *cobra.Command {
@@ -49,40 +46,30 @@ can be pasted into a shell as is.`,
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: completeTargets(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.target, o.cmd = args[0], args[1:]
 			if at := cmd.ArgsLenAtDash(); at > 1 {
 				return cannot("run takes one TARGET|IMAGE before --, got %d", at)
 			}
-			return runRun(cmd.Context(), o, s)
+			return runRun(cmd.Context(), o, args[0], args[1:], s)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.image, "image", "", "image to run (default: the target's built image)")
 	f.BoolVar(&o.print, "print", false, "print the equivalent docker run command instead of running it")
 	f.StringVar(&o.name, "name", "", "container name")
-	o.testFlags.bind(f)
+	o.deviceFlags.bind(f)
 	return cmd
 }
 
-func runRun(ctx context.Context, o *runOptions, s Streams) error {
-	image, rt, err := o.resolveImage(ctx)
+func runRun(ctx context.Context, o *runOptions, target string, cmd []string, s Streams) error {
+	argv, err := pipeline.RunArgv(ctx, pipeline.RunOptions{
+		Root: o.root, Target: target, Image: o.image, Device: o.deviceFlags.options(),
+		Name: o.name, Cmd: cmd, TTY: isTerminal(s.In), Print: o.print, Err: s.Err,
+	})
 	if err != nil {
-		return err
+		return outcome(err)
 	}
-	spec, err := o.deviceSpec(rt.Privileged, rt.ShmSize)
-	if err != nil {
-		return err
-	}
-	for _, w := range spec.Warnings {
-		fmt.Fprintf(s.Err, "warning: %s\n", w)
-	}
-	binds, err := o.binds()
-	if err != nil {
-		return err
-	}
-	argv := dockerRunArgv(spec, binds, image, o.name, o.cmd, isTerminal(s.In))
 	if o.print {
-		fmt.Fprintln(s.Out, device.ShellJoin(argv))
+		fmt.Fprintln(s.Out, shell.Join(argv))
 		return nil
 	}
 	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
@@ -96,52 +83,6 @@ func runRun(ctx context.Context, o *runOptions, s Streams) error {
 		return &exitError{code: ee.ExitCode(), err: errSilent}
 	}
 	return cannot("running docker: %w", err)
-}
-
-// resolveImage finds the image for TARGET|IMAGE and the recipe's runtime wishes.
-func (o *runOptions) resolveImage(ctx context.Context) (string, plan.Runtime, error) {
-	set, name, err := resolveTarget(o.globalOptions, o.target)
-	if err != nil {
-		var ee *exitError
-		if asExit(err, &ee) && ee.code == ExitCannot {
-			// Not a recipe: run it as an image, with no wishes of a recipe.
-			return o.target, plan.Runtime{}, nil
-		}
-		return "", plan.Runtime{}, err
-	}
-	p, err := plan.New(set, name, plan.Options{})
-	if err != nil {
-		return "", plan.Runtime{}, problems(err)
-	}
-	image := o.image
-	if image == "" {
-		image = defaultImage(p)
-	}
-	if _, err := smoke.ImageLabels(ctx, image); err != nil && !o.print {
-		return "", plan.Runtime{}, cannot("%v", err)
-	}
-	return image, p.Runtime, nil
-}
-
-// dockerRunArgv is the docker run command of a device spec. It is what --print
-// shows and what run executes, so the two cannot differ.
-func dockerRunArgv(spec device.Spec, binds []string, image, name string, cmd []string, tty bool) []string {
-	argv := []string{"docker", "run", "--rm", "--init"}
-	if tty {
-		argv = append(argv, "-it")
-	} else {
-		argv = append(argv, "-i")
-	}
-	if name != "" {
-		argv = append(argv, "--name", name)
-	}
-	argv = append(argv, "--label", "org.ccf-ai-infra.macabox=run")
-	argv = append(argv, spec.DockerRunArgs()...)
-	for _, b := range binds {
-		argv = append(argv, "--volume="+b)
-	}
-	argv = append(argv, image)
-	return append(argv, cmd...)
 }
 
 func isTerminal(r any) bool {

@@ -2,23 +2,17 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/pipeline"
-	"github.com/ccf-ai-infra/macabox/internal/plan"
-	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
 
 type testOptions struct {
 	*globalOptions
 	testFlags
-	target string
-	image  string
-	sets   []string
+	image string
+	sets  []string
 }
 
 func newTestCommand(g *globalOptions, s Streams) *cobra.Command {
@@ -57,8 +51,7 @@ could not run under --require-device), 2 when the tests could not be run at all.
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeTargets(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.target = args[0]
-			return runTest(cmd.Context(), o, s)
+			return runTest(cmd.Context(), o, args[0], s)
 		},
 	}
 	f := cmd.Flags()
@@ -68,8 +61,8 @@ could not run under --require-device), 2 when the tests could not be run at all.
 	return cmd
 }
 
-func runTest(ctx context.Context, o *testOptions, s Streams) error {
-	specs, err := o.reportSpecs()
+func runTest(ctx context.Context, o *testOptions, target string, s Streams) error {
+	smokeOpts, err := o.testFlags.options(s)
 	if err != nil {
 		return err
 	}
@@ -77,87 +70,6 @@ func runTest(ctx context.Context, o *testOptions, s Streams) error {
 	if err != nil {
 		return err
 	}
-	p, image, err := o.resolve(ctx, args)
-	if err != nil {
-		return err
-	}
-	return smokeTest(ctx, &o.testFlags, s, p, image, specs)
-}
-
-// resolve finds the plan whose tests to run and the image to run them in.
-func (o *testOptions) resolve(ctx context.Context, args map[string]string) (*plan.Plan, string, error) {
-	target, image := o.target, o.image
-	set, name, err := resolveTarget(o.globalOptions, target)
-	if err != nil {
-		var ee *exitError
-		if !asExit(err, &ee) || ee.code != ExitCannot || image != "" {
-			return nil, "", err
-		}
-		// Not a recipe: an image, whose labels name the recipe it came from.
-		labels, lerr := smoke.ImageLabels(ctx, target)
-		if lerr != nil {
-			return nil, "", cannot("%q is neither a recipe nor a local image: %v", target, lerr)
-		}
-		recipeName := labels[plan.LabelTarget]
-		if recipeName == "" {
-			return nil, "", cannot("image %s was not built by macabox (no %s label): name its recipe and pass --image %s", target, plan.LabelTarget, target)
-		}
-		if set, name, err = resolveTarget(o.globalOptions, recipeName); err != nil {
-			return nil, "", err
-		}
-		image = target
-	}
-	p, err := plan.New(set, name, plan.Options{Args: args})
-	if err != nil {
-		return nil, "", problems(err)
-	}
-	if image == "" {
-		image = pipeline.DefaultTag(p)[0]
-	}
-	return p, image, nil
-}
-
-// smokeTest runs the plan's tests in image and writes the reports. A failed
-// test is exit 1; a run that could not happen is exit 2.
-func smokeTest(ctx context.Context, t *testFlags, s Streams, p *plan.Plan, image string, specs []smoke.ReportSpec) error {
-	spec, err := t.deviceSpec(p.Runtime.Privileged, p.Runtime.ShmSize)
-	if err != nil {
-		return err
-	}
-	for _, w := range spec.Warnings {
-		fmt.Fprintf(s.Err, "warning: %s\n", w)
-	}
-	fmt.Fprintf(s.Err, "testing %s in %s with %s\n", p.Target, image, describeDevices(spec))
-	binds, err := t.binds()
-	if err != nil {
-		return err
-	}
-	opts := pipeline.SmokeOptions(p.Target, image, pipeline.Cases(p), spec)
-	opts.Container.Binds = binds
-	opts.RequireDevice, opts.Keep, opts.Progress = t.requireDevice, t.keep, s.Err
-	opts.Simulated = p.Simulated
-	rep, runErr := smoke.Run(ctx, opts)
-	if rep != nil {
-		if len(specs) == 0 {
-			specs = []smoke.ReportSpec{{Format: smoke.FormatText, Path: "-"}}
-		}
-		if err := smoke.WriteReports(rep, specs, s.Out); err != nil {
-			return cannot("writing reports: %w", err)
-		}
-		if rep.Container != "" {
-			fmt.Fprintf(s.Err, "container kept: %s\n", rep.Container)
-		}
-	}
-	if runErr != nil {
-		var refused *smoke.UlimitRefusedError
-		if errors.As(runErr, &refused) {
-			return cannot("%w", runErr) // already says what to lower
-		}
-		return cannot("%w", device.ExplainRunError(runErr, spec))
-	}
-	if !rep.OK() {
-		sum := rep.Summary()
-		return problems(fmt.Errorf("%d of %d smoke tests failed", sum.Failed+sum.Errors, sum.Total))
-	}
-	return nil
+	_, err = pipeline.Test(ctx, pipeline.TestOptions{Root: o.root, Target: target, Image: o.image, Args: args, Smoke: smokeOpts})
+	return outcome(err)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
@@ -42,14 +43,14 @@ checked in the context of the tree, so they may refer to its images and layers.`
 }
 
 func runValidate(o *validateOptions, s Streams) error {
-	root, err := findRoot(o.root)
+	root, err := pipeline.FindRoot(o.root)
 	if err != nil {
-		return err
+		return outcome(err)
 	}
-	set, err := loadSet(root, o.paths...)
+	set, err := pipeline.LoadSet(root, o.paths...)
 	var errs recipe.Errors
 	if err != nil && !errors.As(err, &errs) {
-		return loadFailure(err)
+		return outcome(err)
 	}
 	if set != nil {
 		errs = append(errs, recipe.Validate(set)...)
@@ -81,7 +82,7 @@ func onlyFiles(errs recipe.Errors, paths []string) recipe.Errors {
 	var kept recipe.Errors
 	for _, e := range errs {
 		f, err := filepath.Abs(e.Pos.File)
-		if err != nil || coveredBy(f, abs) {
+		if err != nil || pipeline.CoveredBy(f, abs) {
 			kept = append(kept, e)
 		}
 	}

@@ -8,7 +8,8 @@ import (
 )
 
 // UlimitRefusedError explains that the container runtime could not apply
-// one of the Spec's ulimits.
+// one of the Spec's ulimits. It is the one explanation of a refused limit:
+// test, run, build --test and reproduce all go through ExplainRunError.
 type UlimitRefusedError struct {
 	Name  string // memlock, stack, ...
 	Value int64  // the hard limit asked for; 0 when the Spec did not set it
@@ -30,8 +31,13 @@ func (e *UlimitRefusedError) Error() string {
 	default:
 		fix = "lower that ulimit"
 	}
-	return fmt.Sprintf("the host refused %s; %s: a container runtime without CAP_SYS_RESOURCE cannot raise a ulimit above its own hard limit: %v",
-		what, fix, e.Err)
+	raise := ""
+	if word, ok := rlimitWords[e.Name]; ok {
+		raise = fmt.Sprintf(", or raise dockerd's own hard limit (the \"Max %s\" row of /proc/$(pidof dockerd)/limits; Limit%s=infinity in its systemd unit) and restart it",
+			word, strings.ToUpper(e.Name))
+	}
+	return fmt.Sprintf("the host refused %s; %s%s: a container runtime without CAP_SYS_RESOURCE cannot raise a ulimit above its own hard limit: %v",
+		what, fix, raise, e.Err)
 }
 
 func (e *UlimitRefusedError) Unwrap() error { return e.Err }
@@ -42,6 +48,15 @@ var (
 	// crun: "setrlimit `RLIMIT_MEMLOCK`: Operation not permitted".
 	crunRlimit = regexp.MustCompile("(?i)setrlimit\\W+RLIMIT_([A-Z]+)\\W+operation not permitted")
 )
+
+// rlimitWords are the row names of /proc/PID/limits.
+var rlimitWords = map[string]string{
+	"cpu": "cpu time", "fsize": "file size", "data": "data size", "stack": "stack size",
+	"core": "core file size", "rss": "resident set", "nproc": "processes", "nofile": "open files",
+	"memlock": "locked memory", "as": "address space", "locks": "file locks",
+	"sigpending": "pending signals", "msgqueue": "msgqueue size", "nice": "nice priority",
+	"rtprio": "realtime priority", "rttime": "realtime timeout",
+}
 
 // rlimitNames are the resource numbers of the generic Linux ABI (x86,
 // arm, riscv); mips, sparc and alpha number some differently.

@@ -1,152 +1,171 @@
 package pipeline
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
-	"path/filepath"
-	"sort"
-	"strings"
+	"io"
+	"os"
 
 	"github.com/ccf-ai-infra/macabox/internal/builder"
-	"github.com/ccf-ai-infra/macabox/internal/plan"
-	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
-// Prepared is a target planned and rendered, ready to build.
-type Prepared struct {
-	Plan     *plan.Plan
-	Rendered *plan.Rendered
-	// RecipeFiles are the recipe documents and context files the target is
-	// made of (absolute paths), for the epoch and for bundles.
-	RecipeFiles []string
+// BuildOptions are `macabox build TARGET...`.
+type BuildOptions struct {
+	// Root is --root.
+	Root    string
+	Targets []string
+	Request RequestOptions
+	Builder BuilderOptions
+	// Outputs are --output destinations; Load and Push add Docker and the
+	// registries of the tags.
+	Outputs    []builder.Output
+	Load, Push bool
+	// MetadataFile, when set, receives the build's metadata as JSON.
+	MetadataFile string
+	// Test, when set, loads each image and runs its smoke tests after the
+	// build; an image whose tests failed is never pushed.
+	Test *SmokeOptions
+	// Err receives progress and messages.
+	Err io.Writer
 }
 
-// Prepare plans and renders one target of set.
-func Prepare(set *recipe.Set, target string, opts plan.Options) (*Prepared, error) {
-	p, err := plan.New(set, target, opts)
+// Build builds the targets in order on one progress display and returns
+// one result per target.
+func Build(ctx context.Context, o BuildOptions) ([]*builder.Result, error) {
+	prepared, root, err := prepareAll(o.Root, o.Targets, o.Request.Args, o.Err)
 	if err != nil {
 		return nil, err
 	}
-	r, err := plan.Render(p)
+	if len(prepared) > 1 && len(o.Request.Tags) > 0 {
+		return nil, cannot("--tag names one image; build one target at a time to tag it")
+	}
+	if o.Push && len(o.Request.Tags) == 0 {
+		return nil, cannot("--push needs --tag REGISTRY/NAME:TAG")
+	}
+	reqs, _, err := requests(ctx, o.Request, root, prepared)
 	if err != nil {
 		return nil, err
 	}
-	files := map[string]bool{}
-	for _, name := range append(append(append([]string{}, p.Images...), p.Layers...), p.Target) {
-		if d, ok := set.Lookup(name); ok {
-			files[d.File] = true
+	outputs := append([]builder.Output(nil), o.Outputs...)
+	if o.Load || o.Test != nil {
+		outputs = append(outputs, builder.Output{Type: builder.OutputLoad})
+	}
+	if o.Push && o.Test == nil {
+		outputs = append(outputs, builder.Output{Type: builder.OutputPush})
+	}
+	for i := range reqs {
+		reqs[i].Outputs = outputs
+	}
+
+	engine := newDockerEngine()
+	defer engine.close()
+	b, err := o.Builder.connect(ctx, engine)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	for _, r := range reqs {
+		if err := b.Check(r); err != nil {
+			return nil, markCannot(err)
 		}
 	}
-	for _, c := range p.Context {
-		files[c.Path] = true
+	var results []*builder.Result
+	if o.Test != nil {
+		results, err = buildAndTest(ctx, o, b, engine, prepared, reqs)
+	} else {
+		results, err = buildAll(ctx, b, reqs, o.Request.Progress, o.Err)
 	}
-	list := make([]string, 0, len(files))
-	for f := range files {
-		list = append(list, f)
+	if err != nil {
+		return nil, err
 	}
-	sort.Strings(list)
-	return &Prepared{Plan: p, Rendered: r, RecipeFiles: list}, nil
-}
-
-// RequestOptions are the build choices made on the command line.
-type RequestOptions struct {
-	Platform  string
-	Bases     map[string]builder.NamedContext
-	Secrets   []builder.Secret
-	Epoch     *int64
-	Outputs   []builder.Output
-	Tags      []string
-	CacheFrom []builder.CacheSpec
-	CacheTo   []builder.CacheSpec
-	NoCache   bool
-	Progress  *builder.Progress
-}
-
-// Request turns a prepared target into the BuildKit request that builds it:
-// exactly the rendered Dockerfile and exactly the files it copies.
-func (pr *Prepared) Request(o RequestOptions) builder.Request {
-	p, r := pr.Plan, pr.Rendered
-	files := make(map[string]string, len(p.Context))
-	for _, c := range p.Context {
-		files[c.Name] = c.Path
-	}
-	platform := o.Platform
-	if platform == "" {
-		platform = p.Platform
-	}
-	return builder.Request{
-		Name:       p.Target,
-		Dockerfile: r.Dockerfile,
-		Files:      files,
-		Platform:   platform,
-		Contexts:   baseContexts(r.BaseRefs, o.Bases),
-		Secrets:    o.Secrets,
-		Epoch:      o.Epoch,
-		Outputs:    o.Outputs,
-		Tags:       o.Tags,
-		CacheFrom:  o.CacheFrom,
-		CacheTo:    o.CacheTo,
-		NoCache:    o.NoCache,
-		Origin:     lineOrigin(r),
-		InputsHash: p.InputsDigest,
-		Progress:   o.Progress,
-	}
-}
-
-// baseContexts keeps the --base mappings that this Dockerfile's FROM lines use.
-func baseContexts(refs []string, bases map[string]builder.NamedContext) map[string]builder.NamedContext {
-	out := map[string]builder.NamedContext{}
-	for _, ref := range refs {
-		if nc, ok := bases[ref]; ok {
-			out[ref] = nc
+	if o.MetadataFile != "" {
+		if err := writeMetadata(o.MetadataFile, results); err != nil {
+			return results, err
 		}
 	}
-	return out
+	return results, nil
 }
 
-// lineOrigin maps a Dockerfile line back to "recipes/x.yaml:12:5".
-func lineOrigin(r *plan.Rendered) builder.LineOrigin {
-	return func(line int) (string, bool) {
-		o, ok := r.Origin(line)
-		if !ok || o.Pos.File == "" {
-			return "", false
-		}
-		return o.Pos.String(), true
+// buildAndTest builds and loads each target, runs its smoke tests, and only
+// then pushes: an image whose tests failed never reaches a registry. The
+// push is a second solve of the same request, which BuildKit answers from
+// cache with the same digest.
+func buildAndTest(ctx context.Context, o BuildOptions, b builder.ImageBuilder, engine *dockerEngine, prepared []*Prepared, reqs []builder.Request) ([]*builder.Result, error) {
+	cli, err := engine.ready(ctx)
+	if err != nil {
+		return nil, err
 	}
+	results, err := buildAll(ctx, b, reqs, o.Request.Progress, o.Err)
+	if err != nil {
+		return nil, err
+	}
+	for i, pr := range prepared {
+		p := pr.Plan
+		if _, err := smokeTest(ctx, cli, *o.Test, smokeRun{
+			target: p.Target, image: results[i].Tags[0], tests: planTests(p), simulated: p.Simulated, runtime: p.Runtime,
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if !o.Push {
+		return results, nil
+	}
+	pushReqs := make([]builder.Request, len(reqs))
+	for i, r := range reqs {
+		r.Outputs = []builder.Output{{Type: builder.OutputPush}}
+		pushReqs[i] = r
+	}
+	pushed, err := buildAll(ctx, b, pushReqs, o.Request.Progress, o.Err)
+	if err != nil {
+		return nil, err
+	}
+	for i := range pushed {
+		if pushed[i].ManifestDigest != results[i].ManifestDigest {
+			return nil, fmt.Errorf("%s: pushed digest %s differs from the tested %s", pushed[i].Name, pushed[i].ManifestDigest, results[i].ManifestDigest)
+		}
+	}
+	return results, nil
 }
 
-// DefaultTag is the name a target's image gets when none is asked for: the
-// stack's own tags, else macabox.local/<target>:latest, which `macabox test
-// TARGET` looks for.
-func DefaultTag(p *plan.Plan) []string {
-	if len(p.Tags) > 0 {
-		return append([]string(nil), p.Tags...)
+// buildAll builds the requests on one progress display.
+func buildAll(ctx context.Context, b builder.ImageBuilder, reqs []builder.Request, mode string, w io.Writer) ([]*builder.Result, error) {
+	prog, err := builder.NewProgress(ctx, w, mode)
+	if err != nil {
+		return nil, cannot("--progress: %w", err)
 	}
-	return []string{ImageFor(p.Target)}
+	for i := range reqs {
+		reqs[i].Progress = prog
+	}
+	results, err := b.BuildMany(ctx, reqs)
+	if cerr := prog.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, withBaseHint(err)
+	}
+	return results, nil
 }
 
-// ImageFor is the local image name of a target built without --tag.
-func ImageFor(target string) string { return "macabox.local/" + target + ":latest" }
-
-// ParseBase reads --base REF=SOURCE, where SOURCE is
-// oci-layout://DIR@sha256:HEX or docker-image://REF.
-func ParseBase(s string) (string, builder.NamedContext, error) {
-	ref, src, ok := strings.Cut(s, "=")
-	if !ok || ref == "" || src == "" {
-		return "", builder.NamedContext{}, fmt.Errorf("--base %q: want REF=oci-layout://DIR@sha256:... or REF=docker-image://REF", s)
+// writeMetadata writes one target's metadata, or several keyed by target.
+func writeMetadata(path string, results []*builder.Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return cannot("--metadata-file: %w", err)
 	}
-	switch {
-	case strings.HasPrefix(src, "oci-layout://"):
-		dir, dgst, ok := strings.Cut(strings.TrimPrefix(src, "oci-layout://"), "@")
-		if !ok || !strings.HasPrefix(dgst, "sha256:") || len(dgst) != len("sha256:")+64 {
-			return "", builder.NamedContext{}, fmt.Errorf("--base %q: an OCI layout is addressed by digest: oci-layout://DIR@sha256:<64 hex>", s)
+	if len(results) == 1 {
+		err = results[0].WriteMetadata(f)
+	} else {
+		all := map[string]builder.Metadata{}
+		for _, r := range results {
+			all[r.Name] = r.Metadata()
 		}
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return "", builder.NamedContext{}, err
-		}
-		return ref, builder.NamedContext{OCILayout: abs, Digest: dgst}, nil
-	case strings.HasPrefix(src, "docker-image://"):
-		return ref, builder.NamedContext{Image: strings.TrimPrefix(src, "docker-image://")}, nil
+		enc := json.NewEncoder(f)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(all)
 	}
-	return "", builder.NamedContext{}, fmt.Errorf("--base %q: unknown source; use oci-layout://DIR@sha256:... or docker-image://REF", s)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

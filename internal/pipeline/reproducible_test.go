@@ -262,11 +262,12 @@ func indent(s, prefix string) string {
 
 func request(env testenv.Env, pr *pipeline.Prepared, dest string) builder.Request {
 	e := epoch
-	return pr.Request(pipeline.RequestOptions{
-		Bases:   map[string]builder.NamedContext{env.MacaSimRef: {OCILayout: env.OCIStore, Digest: env.MacaSimDigest}},
-		Epoch:   &e,
-		Outputs: []builder.Output{{Type: builder.OutputOCI, Dest: dest}},
+	req := pr.Request(pipeline.RequestOptions{
+		Bases: map[string]builder.NamedContext{env.MacaSimRef: {OCILayout: env.OCIStore, Digest: env.MacaSimDigest}},
 	})
+	req.Epoch = &e
+	req.Outputs = []builder.Output{{Type: builder.OutputOCI, Dest: dest}}
+	return req
 }
 
 func testContext(t *testing.T) context.Context {

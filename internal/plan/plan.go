@@ -9,7 +9,10 @@
 // map iteration order.
 package plan
 
-import "github.com/ccf-ai-infra/macabox/internal/recipe"
+import (
+	"github.com/ccf-ai-infra/macabox/internal/recipe"
+	"github.com/ccf-ai-infra/macabox/internal/smoke"
+)
 
 // Options are the caller's choices that the recipes leave open.
 type Options struct {
@@ -117,8 +120,8 @@ type SmokeTest struct {
 	Recipe string     `json:"recipe"`
 	Pos    recipe.Pos `json:"pos"`
 	Needs  []string   `json:"needs,omitempty"`
-	// Test is the test as written, for the smoke runner.
-	Test *recipe.Test `json:"-"`
+	// Test is the test as the runners take it, made once from the recipe.
+	Test smoke.Test `json:"-"`
 }
 
 // StageRole says why a Dockerfile stage exists.

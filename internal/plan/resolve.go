@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
+	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
 
 // unit is one recipe of the target as the plan applies it: an image of the
@@ -205,16 +207,66 @@ func (r *resolver) resolveSmoke() {
 	for _, u := range r.allUnits() {
 		for i := range u.smoke {
 			t := &u.smoke[i]
-			st := SmokeTest{Name: t.Name.Value, Kind: testKind(t), Recipe: u.name, Pos: r.rel(t.Pos), Test: t}
+			st := SmokeTest{Name: t.Name.Value, Kind: testKind(t), Recipe: u.name, Pos: r.rel(t.Pos)}
 			if st.Pos.IsZero() {
 				st.Pos = r.rel(t.Name.Pos)
 			}
 			for _, n := range t.Needs {
 				st.Needs = append(st.Needs, n.Value)
 			}
+			st.Test = smokeTest(t, u.name, st.Pos)
 			r.plan.Smoke = append(r.plan.Smoke, st)
 		}
 	}
+}
+
+// smokeTest is the runners' form of a recipe's test: the values as written,
+// no positions but the one reports point at ("file:line").
+func smokeTest(t *recipe.Test, recipeName string, pos recipe.Pos) smoke.Test {
+	st := smoke.Test{
+		Name: t.Name.Value, Recipe: recipeName,
+		Run: t.Run.Value, File: t.File.Value, Variable: t.Variable.Value,
+		Probe: t.Probe.Value, Timeout: t.Timeout.Value, Needs: values(t.Needs),
+	}
+	if pos.File != "" {
+		st.Origin = pos.File + ":" + strconv.Itoa(pos.Line)
+	}
+	if s := t.Service; s != nil {
+		st.Service = &smoke.Service{Run: s.Run.Value, Timeout: s.Timeout.Value}
+		if s.Ready != nil {
+			st.Service.ReadyTCP, st.Service.ReadyHTTP = s.Ready.TCP.Value, s.Ready.HTTP.Value
+		}
+	}
+	if e := t.Expect; e != nil {
+		st.Expect = &smoke.Expect{
+			Stdout: e.Stdout.Value, Stderr: e.Stderr.Value,
+			NotStdout: e.NotStdout.Value, NotStderr: e.NotStderr.Value,
+			Files: values(e.Files), Mode: e.Mode.Value, Content: e.Content.Value, Value: e.Value.Value,
+		}
+		if e.Exit != nil {
+			exit := e.Exit.Value
+			st.Expect.Exit = &exit
+		}
+		if e.Exists != nil {
+			exists := e.Exists.Value
+			st.Expect.Exists = &exists
+		}
+	}
+	for _, kv := range t.Env {
+		st.Env = append(st.Env, smoke.EnvVar{Name: kv.Key.Value, Value: kv.Value.Value})
+	}
+	return st
+}
+
+func values(list []recipe.Str) []string {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = s.Value
+	}
+	return out
 }
 
 func testKind(t *recipe.Test) string {

@@ -160,7 +160,7 @@ func writeEnv(d *dockerfile, o origin, e *EnvVar) {
 	segs, err := splitRefs(e.Value)
 	if err != nil {
 		if d.err == nil {
-			d.err = fmt.Errorf("%s: env %s: %v", o.pos, e.Name, err)
+			d.err = fmt.Errorf("%s: env %s: %w", o.pos, e.Name, err)
 		}
 		return
 	}

@@ -48,7 +48,7 @@ func checkCopySource(dir, src string) error {
 			return fmt.Errorf("no file %s beside the recipe", quote(src))
 		}
 		if err != nil {
-			return fmt.Errorf("cannot resolve %s: %v", quote(src), err)
+			return fmt.Errorf("cannot resolve %s: %w", quote(src), err)
 		}
 		rel, err := filepath.Rel(root, real)
 		if err != nil || !filepath.IsLocal(rel) && rel != "." {

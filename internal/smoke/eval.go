@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
-
-	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
 // Verdict is the judgement of one test.
@@ -20,7 +18,7 @@ type Verdict struct {
 // DeviceGate decides a test that needs a MACA device on a host without one:
 // skipped with the reason, or failed when the user demanded devices. ok is
 // false when the test must not run.
-func DeviceGate(t recipe.Test, hasDevice bool, reason string, require bool) (v Verdict, ok bool) {
+func DeviceGate(t Test, hasDevice bool, reason string, require bool) (v Verdict, ok bool) {
 	if !NeedsDevice(t) || hasDevice {
 		return Verdict{}, true
 	}
@@ -36,11 +34,8 @@ func DeviceGate(t recipe.Test, hasDevice bool, reason string, require bool) (v V
 
 // Evaluate judges what was observed against what the test expects. It is pure:
 // the same test and observation always give the same verdict.
-func Evaluate(t recipe.Test, obs Observation) Verdict {
-	e := t.Expect
-	if e == nil {
-		e = &recipe.Expect{}
-	}
+func Evaluate(t Test, obs Observation) Verdict {
+	e := expectOf(t)
 	var c checks
 	if obs.TimedOut {
 		c.fail("timed out after %s", obs.Timeout)
@@ -50,15 +45,15 @@ func Evaluate(t recipe.Test, obs Observation) Verdict {
 		c.command(e, obs.Command)
 		c.filesPresent(obs.Files)
 	case KindService:
-		if c.service(obs.Service, obs.TimedOut) && t.Probe.Value != "" {
+		if c.service(obs.Service, obs.TimedOut) && t.Probe != "" {
 			c.command(e, obs.Command)
 		}
 	case KindFile:
 		if len(obs.Files) > 0 || !obs.TimedOut {
-			c.file(e, t.File.Value, obs.Files)
+			c.file(e, t.File, obs.Files)
 		}
 	case KindVariable:
-		c.variable(e, t.Variable.Value, obs.Variable)
+		c.variable(e, t.Variable, obs.Variable)
 	default:
 		c.broken("the test has none of run, file, variable or service")
 	}
@@ -91,7 +86,7 @@ func (c *checks) verdict() Verdict {
 	return Verdict{Status: StatusPassed}
 }
 
-func (c *checks) command(e *recipe.Expect, out *CommandOutput) {
+func (c *checks) command(e *Expect, out *CommandOutput) {
 	if out == nil {
 		c.fail("the command did not run")
 		return
@@ -100,13 +95,13 @@ func (c *checks) command(e *recipe.Expect, out *CommandOutput) {
 		// The exit code of a killed shell says nothing about the expectation.
 		return
 	}
-	if want := wantExit(e); out.Exit != want {
+	if want := WantExit(e); out.Exit != want {
 		c.fail("exit code %d, expected %d", out.Exit, want)
 	}
-	c.match("stdout", "expect.stdout", e.Stdout.Value, out.Stdout, true)
-	c.match("stderr", "expect.stderr", e.Stderr.Value, out.Stderr, true)
-	c.match("stdout", "expect.notStdout", e.NotStdout.Value, out.Stdout, false)
-	c.match("stderr", "expect.notStderr", e.NotStderr.Value, out.Stderr, false)
+	c.match("stdout", "expect.stdout", e.Stdout, out.Stdout, true)
+	c.match("stderr", "expect.stderr", e.Stderr, out.Stderr, true)
+	c.match("stdout", "expect.notStdout", e.NotStdout, out.Stdout, false)
+	c.match("stderr", "expect.notStderr", e.NotStderr, out.Stderr, false)
 }
 
 // match checks text against a pattern. Patterns are multi-line: ^ and $ match
@@ -158,7 +153,7 @@ func (c *checks) service(s *ServiceState, timedOut bool) bool {
 	case s.ProbeProblem != "":
 		c.broken("%s", s.ProbeProblem)
 	case s.Exited:
-		c.fail("the service exited before it became ready (after %s)", roundDuration(s.Waited))
+		c.fail("the service exited before it became ready (after %s)", RoundDuration(s.Waited))
 	case !s.Ready:
 		if !timedOut {
 			c.fail("the service was not ready within %s", s.Timeout)
@@ -169,13 +164,13 @@ func (c *checks) service(s *ServiceState, timedOut bool) bool {
 	return false
 }
 
-func (c *checks) file(e *recipe.Expect, path string, files []FileState) {
+func (c *checks) file(e *Expect, path string, files []FileState) {
 	if len(files) == 0 {
 		c.fail("%s could not be examined", path)
 		return
 	}
 	f := files[0]
-	if !wantExists(e) {
+	if !WantExists(e) {
 		if f.Exists {
 			c.fail("%s exists (%s), expected it not to", path, f.Type)
 		}
@@ -185,18 +180,18 @@ func (c *checks) file(e *recipe.Expect, path string, files []FileState) {
 		c.fail("%s does not exist", path)
 		return
 	}
-	if e.Mode.Value != "" {
-		c.mode(path, e.Mode.Value, f)
+	if e.Mode != "" {
+		c.mode(path, e.Mode, f)
 	}
-	if e.Content.Value != "" {
-		re, err := compile(e.Content.Value)
+	if e.Content != "" {
+		re, err := compile(e.Content)
 		switch {
 		case err != nil:
 			c.broken("expect.content: %v", err)
 		case !f.ContentRead:
 			c.fail("the content of %s could not be read", path)
 		case !re.MatchString(f.Content):
-			c.fail("content of %s does not match /%s/", path, e.Content.Value)
+			c.fail("content of %s does not match /%s/", path, e.Content)
 		}
 	}
 }
@@ -216,12 +211,12 @@ func (c *checks) mode(path, want string, f FileState) {
 	}
 }
 
-func (c *checks) variable(e *recipe.Expect, name string, v *VariableState) {
+func (c *checks) variable(e *Expect, name string, v *VariableState) {
 	if v == nil {
 		c.fail("variable %s could not be read", name)
 		return
 	}
-	if !wantExists(e) {
+	if !WantExists(e) {
 		if v.Set {
 			c.fail("%s is set (%q), expected it not to be", name, v.Value)
 		}
@@ -231,13 +226,13 @@ func (c *checks) variable(e *recipe.Expect, name string, v *VariableState) {
 		c.fail("%s is not set", name)
 		return
 	}
-	if e.Value.Value != "" {
-		re, err := compile(e.Value.Value)
+	if e.Value != "" {
+		re, err := compile(e.Value)
 		switch {
 		case err != nil:
 			c.broken("expect.value: %v", err)
 		case !re.MatchString(v.Value):
-			c.fail("%s=%q does not match /%s/", name, v.Value, e.Value.Value)
+			c.fail("%s=%q does not match /%s/", name, v.Value, e.Value)
 		}
 	}
 }

@@ -4,24 +4,20 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
-func str(s string) recipe.Str { return recipe.Str{Value: s} }
-
-func cmdTest(name, run string, e *recipe.Expect) recipe.Test {
-	return recipe.Test{Name: str(name), Run: str(run), Expect: e}
+func cmdTest(name, run string, e *Expect) Test {
+	return Test{Name: name, Run: run, Expect: e}
 }
 
-func exitCode(n int) *recipe.Int { return &recipe.Int{Value: n} }
+func exitCode(n int) *int { return &n }
 
-func boolean(b bool) *recipe.Bool { return &recipe.Bool{Value: b} }
+func boolean(b bool) *bool { return &b }
 
 func TestEvaluateCommand(t *testing.T) {
 	tests := []struct {
 		name    string
-		expect  *recipe.Expect
+		expect  *Expect
 		out     CommandOutput
 		files   []FileState
 		status  Status
@@ -29,44 +25,44 @@ func TestEvaluateCommand(t *testing.T) {
 	}{
 		{name: "default exit 0", out: CommandOutput{Exit: 0}, status: StatusPassed},
 		{name: "nonzero exit", out: CommandOutput{Exit: 3}, status: StatusFailed, problem: "exit code 3, expected 0"},
-		{name: "expected exit", expect: &recipe.Expect{Exit: exitCode(2)}, out: CommandOutput{Exit: 2}, status: StatusPassed},
+		{name: "expected exit", expect: &Expect{Exit: exitCode(2)}, out: CommandOutput{Exit: 2}, status: StatusPassed},
 		{
 			name:   "stdout line anchors",
-			expect: &recipe.Expect{Stdout: str(`^GPU#0 .* Available$`)},
+			expect: &Expect{Stdout: `^GPU#0 .* Available$`},
 			out:    CommandOutput{Stdout: "MX-SMI 2.2.4\nGPU#0 MXC500 0000:0e:00.0 Available\n"},
 			status: StatusPassed,
 		},
 		{
 			name:    "stdout mismatch",
-			expect:  &recipe.Expect{Stdout: str(`GPU#1`)},
+			expect:  &Expect{Stdout: `GPU#1`},
 			out:     CommandOutput{Stdout: "GPU#0\n"},
 			status:  StatusFailed,
 			problem: "stdout does not match /GPU#1/",
 		},
 		{
 			name:    "notStderr",
-			expect:  &recipe.Expect{NotStderr: str(`(?i)error`)},
+			expect:  &Expect{NotStderr: `(?i)error`},
 			out:     CommandOutput{Stderr: "warning\nERROR: boom\n"},
 			status:  StatusFailed,
 			problem: `stderr matches /(?i)error/ ("ERROR"), expected no match`,
 		},
 		{
 			name:    "bad regex is an error of the test",
-			expect:  &recipe.Expect{Stdout: str(`(`)},
+			expect:  &Expect{Stdout: `(`},
 			out:     CommandOutput{},
 			status:  StatusError,
 			problem: "expect.stdout: invalid regular expression /(/",
 		},
 		{
 			name:    "missing file",
-			expect:  &recipe.Expect{Files: []recipe.Str{str("/tmp/out.md")}},
+			expect:  &Expect{Files: []string{"/tmp/out.md"}},
 			files:   []FileState{{Path: "/tmp/out.md"}},
 			status:  StatusFailed,
 			problem: "file /tmp/out.md does not exist",
 		},
 		{
 			name:    "empty file",
-			expect:  &recipe.Expect{Files: []recipe.Str{str("/tmp/out.md")}},
+			expect:  &Expect{Files: []string{"/tmp/out.md"}},
 			files:   []FileState{{Path: "/tmp/out.md", Exists: true, Type: "file"}},
 			status:  StatusFailed,
 			problem: "file /tmp/out.md is empty",
@@ -97,27 +93,27 @@ func TestEvaluateTimeoutIgnoresKilledExit(t *testing.T) {
 }
 
 func TestEvaluateFile(t *testing.T) {
-	ft := func(e *recipe.Expect) recipe.Test {
-		return recipe.Test{Name: str("f"), File: str("/opt/maca/Version.txt"), Expect: e}
+	ft := func(e *Expect) Test {
+		return Test{Name: "f", File: "/opt/maca/Version.txt", Expect: e}
 	}
 	present := FileState{Path: "/opt/maca/Version.txt", Exists: true, Type: "file", NonEmpty: true,
 		Perm: 0o644, PermKnown: true, Content: "Version:3.0.0.5\n", ContentRead: true}
 	tests := []struct {
 		name    string
-		expect  *recipe.Expect
+		expect  *Expect
 		state   FileState
 		status  Status
 		problem string
 	}{
 		{name: "exists", state: present, status: StatusPassed},
 		{name: "missing", state: FileState{Path: present.Path}, status: StatusFailed, problem: "/opt/maca/Version.txt does not exist"},
-		{name: "must not exist", expect: &recipe.Expect{Exists: boolean(false)}, state: present, status: StatusFailed, problem: "/opt/maca/Version.txt exists (file), expected it not to"},
-		{name: "absent as wanted", expect: &recipe.Expect{Exists: boolean(false)}, state: FileState{Path: present.Path}, status: StatusPassed},
-		{name: "mode ok", expect: &recipe.Expect{Mode: str("0644")}, state: present, status: StatusPassed},
-		{name: "mode wrong", expect: &recipe.Expect{Mode: str("0755")}, state: present, status: StatusFailed, problem: "/opt/maca/Version.txt has mode 0644, expected 0755"},
-		{name: "mode not octal", expect: &recipe.Expect{Mode: str("rwx")}, state: present, status: StatusError},
-		{name: "content", expect: &recipe.Expect{Content: str(`^Version:3\.0`)}, state: present, status: StatusPassed},
-		{name: "content wrong", expect: &recipe.Expect{Content: str(`^Version:3\.1`)}, state: present, status: StatusFailed},
+		{name: "must not exist", expect: &Expect{Exists: boolean(false)}, state: present, status: StatusFailed, problem: "/opt/maca/Version.txt exists (file), expected it not to"},
+		{name: "absent as wanted", expect: &Expect{Exists: boolean(false)}, state: FileState{Path: present.Path}, status: StatusPassed},
+		{name: "mode ok", expect: &Expect{Mode: "0644"}, state: present, status: StatusPassed},
+		{name: "mode wrong", expect: &Expect{Mode: "0755"}, state: present, status: StatusFailed, problem: "/opt/maca/Version.txt has mode 0644, expected 0755"},
+		{name: "mode not octal", expect: &Expect{Mode: "rwx"}, state: present, status: StatusError},
+		{name: "content", expect: &Expect{Content: `^Version:3\.0`}, state: present, status: StatusPassed},
+		{name: "content wrong", expect: &Expect{Content: `^Version:3\.1`}, state: present, status: StatusFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,23 +129,23 @@ func TestEvaluateFile(t *testing.T) {
 }
 
 func TestEvaluateVariable(t *testing.T) {
-	vt := func(e *recipe.Expect) recipe.Test {
-		return recipe.Test{Name: str("v"), Variable: str("MACA_PATH"), Expect: e}
+	vt := func(e *Expect) Test {
+		return Test{Name: "v", Variable: "MACA_PATH", Expect: e}
 	}
 	set := &VariableState{Name: "MACA_PATH", Set: true, Value: "/opt/maca"}
 	unset := &VariableState{Name: "MACA_PATH"}
 	cases := []struct {
 		name   string
-		expect *recipe.Expect
+		expect *Expect
 		state  *VariableState
 		status Status
 	}{
 		{"set", nil, set, StatusPassed},
 		{"unset", nil, unset, StatusFailed},
-		{"value", &recipe.Expect{Value: str(`^/opt/maca$`)}, set, StatusPassed},
-		{"value wrong", &recipe.Expect{Value: str(`^/usr`)}, set, StatusFailed},
-		{"must be unset", &recipe.Expect{Exists: boolean(false)}, set, StatusFailed},
-		{"unset as wanted", &recipe.Expect{Exists: boolean(false)}, unset, StatusPassed},
+		{"value", &Expect{Value: `^/opt/maca$`}, set, StatusPassed},
+		{"value wrong", &Expect{Value: `^/usr`}, set, StatusFailed},
+		{"must be unset", &Expect{Exists: boolean(false)}, set, StatusFailed},
+		{"unset as wanted", &Expect{Exists: boolean(false)}, unset, StatusPassed},
 	}
 	for _, tt := range cases {
 		if v := Evaluate(vt(tt.expect), Observation{Variable: tt.state}); v.Status != tt.status {
@@ -159,11 +155,11 @@ func TestEvaluateVariable(t *testing.T) {
 }
 
 func TestEvaluateService(t *testing.T) {
-	svc := recipe.Test{
-		Name:    str("s"),
-		Service: &recipe.Service{Run: str("httpd -f -p 8080"), Ready: &recipe.Ready{TCP: recipe.Int{Value: 8080}}},
-		Probe:   str("wget -qO- http://127.0.0.1:8080/"),
-		Expect:  &recipe.Expect{Stdout: str("hello")},
+	svc := Test{
+		Name:    "s",
+		Service: &Service{Run: "httpd -f -p 8080", ReadyTCP: 8080},
+		Probe:   "wget -qO- http://127.0.0.1:8080/",
+		Expect:  &Expect{Stdout: "hello"},
 	}
 	cases := []struct {
 		name    string
@@ -186,7 +182,7 @@ func TestEvaluateService(t *testing.T) {
 }
 
 func TestDeviceGate(t *testing.T) {
-	dev := recipe.Test{Name: str("d"), Run: str("mx-smi -L"), Needs: []recipe.Str{str("device")}}
+	dev := Test{Name: "d", Run: "mx-smi -L", Needs: []string{"device"}}
 	if _, ok := DeviceGate(dev, true, "", false); !ok {
 		t.Error("with a device the test must run")
 	}
@@ -228,11 +224,11 @@ func TestTimeouts(t *testing.T) {
 	if d, _ := TestTimeout(tt); d != DefaultTestTimeout {
 		t.Errorf("default = %s", d)
 	}
-	tt.Timeout = recipe.Duration{Value: "15m"}
+	tt.Timeout = "15m"
 	if d, _ := TestTimeout(tt); d != 15*time.Minute {
 		t.Errorf("15m = %s", d)
 	}
-	tt.Timeout = recipe.Duration{Value: "soon"}
+	tt.Timeout = "soon"
 	if _, err := TestTimeout(tt); err == nil {
 		t.Error("bad duration accepted")
 	}

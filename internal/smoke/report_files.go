@@ -66,14 +66,34 @@ func Render(w io.Writer, r *Report, f ReportFormat) error {
 	return fmt.Errorf("unknown report format %q", f)
 }
 
-// WriteReports writes every requested report. Files are replaced whole
-// (written beside, then renamed), so a reader never sees half a report; a
-// path of "-" goes to stdout. All reports are attempted; the errors are joined.
+// WriteReports writes every requested report of r. See WriteReportFiles.
 func WriteReports(r *Report, specs []ReportSpec, stdout io.Writer) error {
+	files := make([]ReportFile, len(specs))
+	for i, s := range specs {
+		f := s.Format
+		files[i] = ReportFile{Format: f, Path: s.Path, Render: func(w io.Writer) error { return Render(w, r, f) }}
+	}
+	return WriteReportFiles(files, stdout)
+}
+
+// ReportFile is one report to write: its format (for messages), where to,
+// and how to render it.
+type ReportFile struct {
+	Format ReportFormat
+	// Path is a file, or "-" for stdout.
+	Path   string
+	Render func(io.Writer) error
+}
+
+// WriteReportFiles writes reports. Files are replaced whole (written beside,
+// then renamed, in a directory made when missing), so a reader never sees
+// half a report; a path of "-" goes to stdout. All reports are attempted;
+// the errors are joined. Every report macabox writes goes through here.
+func WriteReportFiles(files []ReportFile, stdout io.Writer) error {
 	var errs []error
-	for _, s := range specs {
+	for _, s := range files {
 		var buf bytes.Buffer
-		if err := Render(&buf, r, s.Format); err != nil {
+		if err := s.Render(&buf); err != nil {
 			errs = append(errs, fmt.Errorf("rendering the %s report: %w", s.Format, err))
 			continue
 		}

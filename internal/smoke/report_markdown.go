@@ -19,7 +19,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	}
 	fmt.Fprintf(bw, "### %s macabox smoke tests: %s %s\n\n", icon, mdText(r.Target), verdict)
 	fmt.Fprintf(bw, "Image %s%s · run %s · %s · %s · device: %s\n\n",
-		mdCode(r.Image), mdText(simulatedNote(r)), mdCode(r.RunID), summaryText(r.Summary()), roundDuration(r.Duration), mdText(deviceText(r.Device)))
+		mdCode(r.Image), mdText(simulatedNote(r)), mdCode(r.RunID), summaryText(r.Summary()), RoundDuration(r.Duration), mdText(deviceText(r.Device)))
 	if r.Incomplete != "" {
 		fmt.Fprintf(bw, "> **Incomplete:** %s\n\n", mdText(r.Incomplete))
 	}
@@ -30,7 +30,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			if res.Message != "" && res.Status != StatusPassed {
 				result += ": " + mdCell(res.Message)
 			}
-			time := roundDuration(res.Duration).String()
+			time := RoundDuration(res.Duration).String()
 			if res.Status == StatusSkipped {
 				time = "—"
 			}

@@ -41,10 +41,10 @@ func WriteText(w io.Writer, r *Report, color bool) error {
 			fmt.Fprintf(bw, "  %s\n", res.Message)
 			continue
 		case StatusPassed:
-			fmt.Fprintf(bw, "  %s\n", roundDuration(res.Duration))
+			fmt.Fprintf(bw, "  %s\n", RoundDuration(res.Duration))
 			continue
 		}
-		fmt.Fprintf(bw, "  %s  %s\n", roundDuration(res.Duration), res.Message)
+		fmt.Fprintf(bw, "  %s  %s\n", RoundDuration(res.Duration), res.Message)
 		for _, l := range strings.Split(res.Explain(), "\n") {
 			fmt.Fprintf(bw, "      %s\n", l)
 		}
@@ -60,7 +60,7 @@ func WriteText(w io.Writer, r *Report, color bool) error {
 	if !r.OK() {
 		verdict, code = "FAILED", ansiRed
 	}
-	fmt.Fprintf(bw, "%s in %s: %s\n", summaryText(r.Summary()), roundDuration(r.Duration), paint(ansiBold+code, verdict))
+	fmt.Fprintf(bw, "%s in %s: %s\n", summaryText(r.Summary()), RoundDuration(r.Duration), paint(ansiBold+code, verdict))
 	return bw.Flush()
 }
 

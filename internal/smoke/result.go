@@ -2,15 +2,14 @@ package smoke
 
 import "time"
 
-// NewResult puts a case, what was observed and its verdict together into the
+// NewResult puts a test, what was observed and its verdict together into the
 // result reports are made of. Outputs are trimmed to their tails here, once.
-func NewResult(c Case, obs Observation, v Verdict, d time.Duration) Result {
-	t := c.Test
+func NewResult(t Test, obs Observation, v Verdict, d time.Duration) Result {
 	res := Result{
-		Name:     t.Name.Value,
+		Name:     t.Name,
 		Kind:     KindOf(t),
-		Origin:   c.Where(),
-		Recipe:   c.Recipe,
+		Origin:   t.Origin,
+		Recipe:   t.Recipe,
 		Status:   v.Status,
 		Message:  v.Message,
 		Duration: d,
@@ -30,6 +29,6 @@ func NewResult(c Case, obs Observation, v Verdict, d time.Duration) Result {
 }
 
 // gatedResult is the result of a test the device gate stopped.
-func gatedResult(c Case, v Verdict) Result {
-	return NewResult(c, Observation{}, v, 0)
+func gatedResult(t Test, v Verdict) Result {
+	return NewResult(t, Observation{}, v, 0)
 }

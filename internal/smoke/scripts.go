@@ -7,22 +7,22 @@ package smoke
 // Arguments are passed as positional parameters, never spliced into the text,
 // so paths and URLs need no quoting.
 
-// markerVar tags every process a test starts: exec'd commands and services
+// MarkerVar tags every process a test starts: exec'd commands and services
 // inherit it, so a timed-out test or a finished service is found and killed by
 // its tag, whatever it forked, without needing pkill or a pid file.
-const markerVar = "MACABOX_SMOKE_EXEC"
+const MarkerVar = "MACABOX_SMOKE_EXEC"
 
-// keepAliveScript is the container's main process: it sleeps until stopped.
+// KeepAliveScript is the container's main process: it sleeps until stopped.
 // "sleep infinity" is GNU-only, so it sleeps in slices; the trap makes a stop
 // immediate. If sleep is missing the loop ends and the container exits, which
 // the runner reports as an image without the basic tools.
-const keepAliveScript = `trap 'exit 0' TERM INT HUP; while sleep 3600 & wait $!; do :; done`
+const KeepAliveScript = `trap 'exit 0' TERM INT HUP; while sleep 3600 & wait $!; do :; done`
 
-// killScript signals every process whose environment carries the marker
+// KillScript signals every process whose environment carries the marker
 // value $1, with signal $2. When $3 is "grace" it sends TERM first and gives
 // them two seconds. The shell drops the NULs between environment entries, so
 // markers end with a "." to keep "r.1." from matching "r.10.".
-const killScript = `tok="` + markerVar + `=$1"; sig=$2; self=$$
+const KillScript = `tok="` + MarkerVar + `=$1"; sig=$2; self=$$
 tagged() {
 	found=
 	for d in /proc/[0-9]*; do
@@ -41,14 +41,14 @@ fi
 tagged && kill -"$sig" $found 2>/dev/null
 exit 0`
 
-// statScript prints one line per path in $@:
+// StatScript prints one line per path in $@:
 //
 //	missing
 //	exists TYPE empty|nonempty OCTAL|- LSMODE|-
 //
 // The octal mode comes from stat(1) when the image has it; otherwise the
 // runner reads the symbolic mode of ls -l.
-const statScript = `set -f
+const StatScript = `set -f
 for p in "$@"; do
 	if [ ! -e "$p" ]; then echo missing; continue; fi
 	t=other
@@ -61,17 +61,17 @@ for p in "$@"; do
 	echo "exists $t $s ${m:--} ${1:--}"
 done`
 
-// catScript prints the file $1.
-const catScript = `exec cat "$1"`
+// CatScript prints the file $1.
+const CatScript = `exec cat "$1"`
 
-// serviceScript starts the command $2 in the background with its output in the
+// ServiceScript starts the command $2 in the background with its output in the
 // file $3 (directory $1) and prints its pid. The exec that runs this script
 // returns at once; the service lives on under the container's init.
-const serviceScript = `mkdir -p "$1" || exit 1
+const ServiceScript = `mkdir -p "$1" || exit 1
 (exec /bin/sh -c "$2") >"$3" 2>&1 </dev/null &
 echo $!`
 
-// readyScript waits until the service with pid $1 is ready, then exits 0. $2
+// ReadyScript waits until the service with pid $1 is ready, then exits 0. $2
 // is "tcp" (port $3) or "http" (URL $3); $4 is the service's marker value. It
 // exits 3 when the service has ended: its process is gone and so is every
 // process carrying its marker (a service that daemonizes lives on in its
@@ -86,7 +86,7 @@ echo $!`
 //     then nc speaking HTTP/1.0 itself) must succeed; a client that dies of a
 //     signal or cannot run (exit >= 126, e.g. a static busybox wget without
 //     NSS) is dropped and the next one tried.
-const readyScript = `pid=$1; kind=$2; target=$3; tok="` + markerVar + `=$4"; self=$$
+const ReadyScript = `pid=$1; kind=$2; target=$3; tok="` + MarkerVar + `=$4"; self=$$
 nap() { sleep 0.1 2>/dev/null || sleep 1; }
 alive() {
 	kill -0 "$pid" 2>/dev/null && return 0
@@ -149,3 +149,42 @@ while :; do
 	alive || exit 3
 	nap
 done`
+
+// ServiceLogDir holds service logs inside the container.
+const ServiceLogDir = "/tmp/macabox-smoke"
+
+// ShellScripts are the POSIX sh scripts the runners run inside the test
+// container. A bundle's smoke.sh embeds the same ones, so that the tests it
+// runs without macabox start services, wait for them and kill timed-out
+// processes exactly as `macabox test` does.
+type ShellScripts struct {
+	// MarkerVar is the environment variable that tags a test's processes.
+	MarkerVar string
+	// Kill takes MARKER SIGNAL [grace]; see KillScript.
+	Kill string
+	// Service takes LOGDIR COMMAND LOGFILE and prints the service's pid.
+	Service string
+	// Ready takes PID tcp|http PORT|URL MARKER (the service's marker);
+	// exit 0 ready, 3 the service ended, 4 readiness cannot be checked.
+	Ready string
+	// Stat takes PATH... and prints one line per path; see StatScript.
+	Stat string
+	// ServiceLogDir is where services write their output.
+	ServiceLogDir string
+	// KeepAlive is the test container's main process: it sleeps until
+	// stopped, so tests can exec into it.
+	KeepAlive string
+}
+
+// Scripts returns the runner's in-container scripts.
+func Scripts() ShellScripts {
+	return ShellScripts{
+		MarkerVar:     MarkerVar,
+		Kill:          KillScript,
+		Service:       ServiceScript,
+		Ready:         ReadyScript,
+		Stat:          StatScript,
+		ServiceLogDir: ServiceLogDir,
+		KeepAlive:     KeepAliveScript,
+	}
+}

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
 // Defaults for limits a test leaves unset.
@@ -15,29 +13,60 @@ const (
 	DefaultServiceTimeout = time.Minute
 )
 
-// Case is one test to run, with where it was written, so that every report can
-// point the reader back at the recipe line.
-type Case struct {
-	Test recipe.Test
-	// Origin is "file:line" of the test; empty means take it from Test.Pos.
-	Origin string
+// Test is one smoke test as the runners see it: what it runs and expects,
+// with the recipe line it was written at, and no other trace of the recipe.
+// The plan makes it once from a recipe (after argument substitution); a
+// bundle's tests.json is a list of them, so both runners (the Go runner in
+// a container and the bundle's smoke.sh) read exactly what the recipe meant.
+type Test struct {
+	Name string `json:"name"`
+	// Origin is "file:line" of the test in its recipe; "" when unknown.
+	Origin string `json:"origin,omitempty"`
 	// Recipe names the recipe the test comes from (a base, a layer or the
-	// stack); reports use it to group tests of a stack. Optional.
-	Recipe string
+	// stack); reports group a stack's tests by it.
+	Recipe string `json:"recipe,omitempty"`
+
+	// Exactly one of Run, File, Variable and Service says what the test is.
+	Run      string   `json:"run,omitempty"`
+	File     string   `json:"file,omitempty"`
+	Variable string   `json:"variable,omitempty"`
+	Service  *Service `json:"service,omitempty"`
+
+	// Probe checks a service once it is ready.
+	Probe   string   `json:"probe,omitempty"`
+	Expect  *Expect  `json:"expect,omitempty"`
+	Needs   []string `json:"needs,omitempty"`
+	Timeout string   `json:"timeout,omitempty"`
+	Env     []EnvVar `json:"env,omitempty"`
 }
 
-// Where returns the test's origin as "file:line", or "" when unknown.
-func (c Case) Where() string {
-	if c.Origin != "" {
-		return c.Origin
-	}
-	if c.Test.Pos.File == "" {
-		return ""
-	}
-	if c.Test.Pos.Line == 0 {
-		return c.Test.Pos.File
-	}
-	return c.Test.Pos.File + ":" + strconv.Itoa(c.Test.Pos.Line)
+// Service is a background process a test starts and waits for: ready when
+// ReadyTCP accepts connections or ReadyHTTP answers 2xx.
+type Service struct {
+	Run       string `json:"run"`
+	ReadyTCP  int    `json:"readyTcp,omitempty"`
+	ReadyHTTP string `json:"readyHttp,omitempty"`
+	Timeout   string `json:"timeout,omitempty"`
+}
+
+// Expect holds a test's assertions; patterns are Go regular expressions.
+type Expect struct {
+	Exit      *int     `json:"exit,omitempty"`
+	Stdout    string   `json:"stdout,omitempty"`
+	Stderr    string   `json:"stderr,omitempty"`
+	NotStdout string   `json:"notStdout,omitempty"`
+	NotStderr string   `json:"notStderr,omitempty"`
+	Files     []string `json:"files,omitempty"`
+	Exists    *bool    `json:"exists,omitempty"`
+	Mode      string   `json:"mode,omitempty"`
+	Content   string   `json:"content,omitempty"`
+	Value     string   `json:"value,omitempty"`
+}
+
+// EnvVar is one variable of a test's extra environment.
+type EnvVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // Kind is what a test checks.
@@ -52,24 +81,24 @@ const (
 
 // KindOf tells which kind a test is. Validation guarantees exactly one kind; an
 // empty result means the test has none, which the runner reports as an error.
-func KindOf(t recipe.Test) Kind {
+func KindOf(t Test) Kind {
 	switch {
 	case t.Service != nil:
 		return KindService
-	case t.Run.Value != "":
+	case t.Run != "":
 		return KindCommand
-	case t.File.Value != "":
+	case t.File != "":
 		return KindFile
-	case t.Variable.Value != "":
+	case t.Variable != "":
 		return KindVariable
 	}
 	return ""
 }
 
 // NeedsDevice reports whether the test asks for a MACA device.
-func NeedsDevice(t recipe.Test) bool {
+func NeedsDevice(t Test) bool {
 	for _, n := range t.Needs {
-		if n.Value == "device" {
+		if n == "device" {
 			return true
 		}
 	}
@@ -77,34 +106,47 @@ func NeedsDevice(t recipe.Test) bool {
 }
 
 // TestTimeout is the limit for the whole test.
-func TestTimeout(t recipe.Test) (time.Duration, error) {
+func TestTimeout(t Test) (time.Duration, error) {
 	return durationOr(t.Timeout, DefaultTestTimeout, "timeout")
 }
 
 // ServiceTimeout is how long a service may take to become ready.
-func ServiceTimeout(t recipe.Test) (time.Duration, error) {
+func ServiceTimeout(t Test) (time.Duration, error) {
 	if t.Service == nil {
 		return 0, nil
 	}
 	return durationOr(t.Service.Timeout, DefaultServiceTimeout, "service.timeout")
 }
 
-func durationOr(d recipe.Duration, def time.Duration, field string) (time.Duration, error) {
-	if d.Value == "" {
+func durationOr(d string, def time.Duration, field string) (time.Duration, error) {
+	if d == "" {
 		return def, nil
 	}
-	v, err := time.ParseDuration(d.Value)
+	v, err := time.ParseDuration(d)
 	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("field %q: %q is not a positive duration such as 90s or 15m", field, d.Value)
+		return 0, fmt.Errorf("field %q: %q is not a positive duration such as 90s or 15m", field, d)
 	}
 	return v, nil
 }
 
+// Readiness is how a service's readiness is checked: kind "tcp" with a
+// port, or "http" with a URL, as the in-container ready script takes them.
+func Readiness(s *Service) (kind, target string, err error) {
+	switch {
+	case s == nil:
+	case s.ReadyHTTP != "":
+		return "http", s.ReadyHTTP, nil
+	case s.ReadyTCP > 0 && s.ReadyTCP < 65536:
+		return "tcp", strconv.Itoa(s.ReadyTCP), nil
+	}
+	return "", "", fmt.Errorf("service.ready needs a tcp port (1-65535) or an http URL")
+}
+
 // TestEnv returns the test's extra environment as KEY=VALUE, in written order.
-func TestEnv(t recipe.Test) []string {
+func TestEnv(t Test) []string {
 	env := make([]string, 0, len(t.Env))
 	for _, kv := range t.Env {
-		env = append(env, kv.Key.Value+"="+kv.Value.Value)
+		env = append(env, kv.Name+"="+kv.Value)
 	}
 	return env
 }
@@ -112,88 +154,92 @@ func TestEnv(t recipe.Test) []string {
 // Describe is the one-line form of what a test does, shown as its "command" in
 // reports: the shell command for command tests, and a readable stand-in for the
 // other kinds.
-func Describe(t recipe.Test) string {
+func Describe(t Test) string {
 	switch KindOf(t) {
 	case KindCommand:
-		return t.Run.Value
+		return t.Run
 	case KindFile:
-		return "file " + t.File.Value
+		return "file " + t.File
 	case KindVariable:
-		return "variable " + t.Variable.Value
+		return "variable " + t.Variable
 	case KindService:
-		s := "service: " + t.Service.Run.Value
-		if r := describeReady(t.Service.Ready); r != "" {
+		s := "service: " + t.Service.Run
+		if r := describeReady(t.Service); r != "" {
 			s += "; ready: " + r
 		}
-		if t.Probe.Value != "" {
-			s += "; probe: " + t.Probe.Value
+		if t.Probe != "" {
+			s += "; probe: " + t.Probe
 		}
 		return s
 	}
 	return ""
 }
 
-func describeReady(r *recipe.Ready) string {
+func describeReady(s *Service) string {
 	switch {
-	case r == nil:
-		return ""
-	case r.HTTP.Value != "":
-		return "http " + r.HTTP.Value
-	case r.TCP.Value != 0:
-		return "tcp port " + strconv.Itoa(r.TCP.Value)
+	case s.ReadyHTTP != "":
+		return "http " + s.ReadyHTTP
+	case s.ReadyTCP != 0:
+		return "tcp port " + strconv.Itoa(s.ReadyTCP)
 	}
 	return ""
 }
 
 // Expectations lists, in words, what a test requires, defaults included, so a
 // failure report shows the whole contract and not only the broken part.
-func Expectations(t recipe.Test) []string {
-	e := t.Expect
-	if e == nil {
-		e = &recipe.Expect{}
-	}
+func Expectations(t Test) []string {
+	e := expectOf(t)
 	var out []string
 	switch KindOf(t) {
 	case KindCommand:
 		out = commandExpectations(e)
 		for _, f := range e.Files {
-			out = append(out, "file "+f.Value+" exists and is not empty")
+			out = append(out, "file "+f+" exists and is not empty")
 		}
 	case KindService:
-		if r := describeReady(t.Service.Ready); r != "" {
+		if r := describeReady(t.Service); r != "" {
 			out = append(out, "ready ("+r+") within the service timeout")
 		}
-		if t.Probe.Value != "" {
+		if t.Probe != "" {
 			out = append(out, commandExpectations(e)...)
 		}
 	case KindFile:
-		if !wantExists(e) {
+		if !WantExists(e) {
 			return []string{"does not exist"}
 		}
 		out = append(out, "exists")
-		if e.Mode.Value != "" {
-			out = append(out, "mode "+e.Mode.Value)
+		if e.Mode != "" {
+			out = append(out, "mode "+e.Mode)
 		}
-		if e.Content.Value != "" {
-			out = append(out, "content matches /"+e.Content.Value+"/")
+		if e.Content != "" {
+			out = append(out, "content matches /"+e.Content+"/")
 		}
 	case KindVariable:
-		if !wantExists(e) {
+		if !WantExists(e) {
 			return []string{"is not set"}
 		}
 		out = append(out, "is set")
-		if e.Value.Value != "" {
-			out = append(out, "value matches /"+e.Value.Value+"/")
+		if e.Value != "" {
+			out = append(out, "value matches /"+e.Value+"/")
 		}
 	}
 	return out
 }
 
-func commandExpectations(e *recipe.Expect) []string {
-	out := []string{"exit code " + strconv.Itoa(wantExit(e))}
-	add := func(what string, re recipe.Str) {
-		if re.Value != "" {
-			out = append(out, what+" /"+re.Value+"/")
+// expectOf is the test's expectations, the empty set (all defaults) when it
+// has none.
+func expectOf(t Test) *Expect {
+	if t.Expect == nil {
+		return &Expect{}
+	}
+	return t.Expect
+}
+
+func commandExpectations(e *Expect) []string {
+	out := []string{"exit code " + strconv.Itoa(WantExit(e))}
+	add := func(what, re string) {
+		if re != "" {
+			out = append(out, what+" /"+re+"/")
 		}
 	}
 	add("stdout matches", e.Stdout)
@@ -203,15 +249,17 @@ func commandExpectations(e *recipe.Expect) []string {
 	return out
 }
 
-func wantExit(e *recipe.Expect) int {
+// WantExit is the exit code a command must end with (default 0).
+func WantExit(e *Expect) int {
 	if e == nil || e.Exit == nil {
 		return 0
 	}
-	return e.Exit.Value
+	return *e.Exit
 }
 
-func wantExists(e *recipe.Expect) bool {
-	return e == nil || e.Exists == nil || e.Exists.Value
+// WantExists says whether a file or variable must exist (default yes).
+func WantExists(e *Expect) bool {
+	return e == nil || e.Exists == nil || *e.Exists
 }
 
 // oneLine squeezes a possibly multi-line command into one line for headings.

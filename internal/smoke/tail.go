@@ -80,9 +80,9 @@ func plural(n int, word string) string {
 	return strconv.Itoa(n) + " " + word + "s"
 }
 
-// roundDuration keeps reports readable and stable: milliseconds under a
+// RoundDuration keeps reports readable and stable: milliseconds under a
 // minute, tenths of a second above.
-func roundDuration(d time.Duration) time.Duration {
+func RoundDuration(d time.Duration) time.Duration {
 	if d < time.Minute {
 		return d.Round(time.Millisecond)
 	}

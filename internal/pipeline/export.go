@@ -1,0 +1,106 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/ccf-ai-infra/macabox/internal/builder"
+	"github.com/ccf-ai-infra/macabox/internal/bundle"
+	"github.com/ccf-ai-infra/macabox/internal/plan"
+)
+
+// ExportOptions are `macabox export TARGET -o OUT`.
+type ExportOptions struct {
+	// Root is --root.
+	Root    string
+	Target  string
+	Request RequestOptions
+	Builder BuilderOptions
+	// Out is a new or empty directory, or FILE.tar.gz.
+	Out string
+	// TempDir holds the image while the bundle is made; "" is the system's.
+	TempDir string
+	// Err receives progress and messages.
+	Err io.Writer
+}
+
+// Export builds the target reproducibly, exactly as Build does, and writes
+// its bundle.
+func Export(ctx context.Context, o ExportOptions) (*bundle.ExportResult, error) {
+	if err := checkExportDest(o.Out); err != nil {
+		return nil, err
+	}
+	if o.Request.NoReproducible {
+		return nil, cannot("a bundle is rebuilt bit for bit: it cannot be made without a SOURCE_DATE_EPOCH")
+	}
+	tg, err := ResolveTarget(o.Root, o.Target)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := Prepare(tg.Set, tg.Name, plan.Options{Args: o.Request.Args})
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range pr.Plan.Warnings {
+		fmt.Fprintf(o.Err, "warning: %s\n", w)
+	}
+	reqs, epochs, err := requests(ctx, o.Request, tg.Root, []*Prepared{pr})
+	if err != nil {
+		return nil, err
+	}
+	req := reqs[0]
+
+	b, err := o.Builder.connect(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	if err := b.Check(req); err != nil {
+		return nil, markCannot(err)
+	}
+	tmp, err := os.MkdirTemp(o.TempDir, "macabox-export-")
+	if err != nil {
+		return nil, cannot("%w", err)
+	}
+	defer os.RemoveAll(tmp)
+	layout := filepath.Join(tmp, "oci")
+	req.Outputs = []builder.Output{{Type: builder.OutputOCI, Dest: layout}}
+	results, err := buildAll(ctx, b, []builder.Request{req}, o.Request.Progress, o.Err)
+	if err != nil {
+		return nil, err
+	}
+	return bundle.Write(bundle.WriteOptions{
+		Plan: pr.Plan, Rendered: pr.Rendered, Set: tg.Set,
+		Request: req, EpochSource: epochs[0].Source, Result: results[0],
+		Layout: layout, Out: o.Out,
+	})
+}
+
+// checkExportDest refuses, before any build, a destination the bundle could
+// not be written to.
+func checkExportDest(out string) error {
+	if out == "" {
+		return cannot("give the bundle's destination with -o DIR or -o FILE.tar.gz")
+	}
+	if bundle.IsTarball(out) {
+		if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+			return cannot("-o %s is a directory", out)
+		}
+		return nil
+	}
+	entries, err := os.ReadDir(out)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return cannot("-o %s: %w", out, err)
+	case len(entries) > 0:
+		return cannot("-o %s exists and is not empty: give a new directory (a bundle is a closed set of files)", out)
+	}
+	return nil
+}

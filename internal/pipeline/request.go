@@ -1,0 +1,131 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ccf-ai-infra/macabox/internal/builder"
+	"github.com/ccf-ai-infra/macabox/internal/plan"
+)
+
+// RequestOptions are the build choices shared by every verb that builds
+// (build, test of a fresh build, export): how to plan, what to send with
+// the request, and how to name and date the image.
+type RequestOptions struct {
+	// Args override recipe arguments (--set NAME=VALUE).
+	Args map[string]string
+	// Bases supply FROM images by reference (--base).
+	Bases     map[string]builder.NamedContext
+	Secrets   []builder.Secret
+	Platform  string
+	CacheFrom []builder.CacheSpec
+	CacheTo   []builder.CacheSpec
+	NoCache   bool
+	// Tags name the image; empty means the target's default (DefaultTag).
+	Tags []string
+	// Epoch is --source-date-epoch ("" resolves it as ResolveEpoch says);
+	// NoReproducible builds without one.
+	Epoch          string
+	NoReproducible bool
+	// Progress is the display mode (builder.ProgressModes).
+	Progress string
+	// LookupEnv resolves env= secrets; nil means the process environment.
+	LookupEnv func(string) (string, bool)
+}
+
+// BuilderOptions reach a BuildKit builder.
+type BuilderOptions struct {
+	// Addr is --builder; "" means $BUILDKIT_HOST.
+	Addr string
+	TLS  builder.TLSOptions
+}
+
+// connect reaches the builder; failing to is ErrCannot with the fix in the
+// message. Docker, when given, is the engine images are loaded into.
+func (o BuilderOptions) connect(ctx context.Context, d *dockerEngine) (*builder.Builder, error) {
+	addr, err := builder.ResolveAddr(o.Addr, os.Getenv)
+	if err != nil {
+		return nil, markCannot(err)
+	}
+	opts := builder.ConnectOptions{TLS: o.TLS}
+	if d != nil {
+		opts.Docker = d.lazy
+	}
+	b, err := builder.Connect(ctx, addr, opts)
+	if err != nil {
+		return nil, markCannot(err)
+	}
+	return b, nil
+}
+
+// prepareAll plans and renders every target before anything connects, so a
+// typo in a recipe costs no daemon round trip. Plan warnings go to warn.
+func prepareAll(rootFlag string, targets []string, args map[string]string, warn io.Writer) ([]*Prepared, string, error) {
+	var prepared []*Prepared
+	root := ""
+	for _, t := range targets {
+		tg, err := ResolveTarget(rootFlag, t)
+		if err != nil {
+			return nil, "", err
+		}
+		root = tg.Root
+		pr, err := Prepare(tg.Set, tg.Name, plan.Options{Args: args})
+		if err != nil {
+			return nil, "", err
+		}
+		for _, w := range pr.Plan.Warnings {
+			fmt.Fprintf(warn, "warning: %s\n", w)
+		}
+		prepared = append(prepared, pr)
+	}
+	return prepared, root, nil
+}
+
+// requests completes the shared options per target: tags and epoch.
+func requests(ctx context.Context, o RequestOptions, root string, prepared []*Prepared) ([]builder.Request, []Epoch, error) {
+	if o.NoReproducible && o.Epoch != "" {
+		return nil, nil, cannot("--no-reproducible and --source-date-epoch contradict each other")
+	}
+	reqs := make([]builder.Request, 0, len(prepared))
+	epochs := make([]Epoch, 0, len(prepared))
+	for _, pr := range prepared {
+		req := pr.Request(o)
+		req.Tags = o.Tags
+		if len(req.Tags) == 0 {
+			req.Tags = DefaultTag(pr.Plan)
+		}
+		var ep Epoch
+		if !o.NoReproducible {
+			var err error
+			ep, err = ResolveEpoch(ctx, o.Epoch, os.Getenv, root, pr.RecipeFiles)
+			if err != nil {
+				return nil, nil, markCannot(err)
+			}
+			req.Epoch = &ep.Seconds
+		}
+		reqs = append(reqs, req)
+		epochs = append(epochs, ep)
+	}
+	return reqs, epochs, nil
+}
+
+// withBaseHint adds the way out when a FROM image could not be fetched: most
+// often it is a local image, or a registry that cannot be reached from here.
+func withBaseHint(err error) error {
+	if err == nil || !strings.Contains(err.Error(), "failed to resolve source metadata for") {
+		return err
+	}
+	return &hinted{err: err, hint: "supply the base image locally with --base REF=oci-layout://DIR@sha256:<digest> (or REF=docker-image://MIRROR/REF), or check that its registry can be reached and logged in to"}
+}
+
+// hinted adds a hint line to an error and keeps the chain.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() + "\nhint: " + h.hint }
+func (h *hinted) Unwrap() error { return h.err }

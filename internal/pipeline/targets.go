@@ -1,0 +1,188 @@
+package pipeline
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ccf-ai-infra/macabox/internal/recipe"
+)
+
+// RootEnv names the environment variable that points at a recipe tree.
+const RootEnv = "MACABOX_ROOT"
+
+// FindRoot returns the recipe tree to use: flag (--root), then $MACABOX_ROOT,
+// then the nearest directory at or above the working directory that holds
+// images/ or recipes/. An empty result means "no tree": only explicit paths
+// are read.
+func FindRoot(flag string) (string, error) {
+	if flag == "" {
+		flag = os.Getenv(RootEnv)
+	}
+	if flag != "" {
+		if !isTree(flag) {
+			return "", cannot("recipe root %q has neither images/ nor recipes/", flag)
+		}
+		return filepath.Abs(flag)
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", cannot("finding the recipe root: %w", err)
+	}
+	for {
+		if isTree(dir) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", nil
+		}
+		dir = parent
+	}
+}
+
+func isTree(dir string) bool {
+	for _, sub := range []string{"images", "recipes"} {
+		if isDir(filepath.Join(dir, sub)) {
+			return true
+		}
+	}
+	return false
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+// LoadSet reads the recipe tree plus any extra files or directories outside
+// it, so that a file given on the command line can still refer to the
+// tree's images. Recipe problems come back as recipe.Errors alongside
+// whatever did load.
+func LoadSet(root string, extra ...string) (*recipe.Set, error) {
+	var paths []string
+	if root != "" {
+		for _, sub := range []string{"images", "recipes"} {
+			if dir := filepath.Join(root, sub); isDir(dir) {
+				paths = append(paths, dir)
+			}
+		}
+	}
+	for _, p := range extra {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, cannot("reading %s: %w", p, err)
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return nil, cannot("reading %s: %w", p, errors.Unwrap(err))
+		}
+		if !CoveredBy(abs, paths) {
+			paths = append(paths, abs)
+		}
+	}
+	if len(paths) == 0 {
+		return nil, cannot("no recipes: give a path, or run inside a tree with images/ or recipes/ (or set --root)")
+	}
+	set, err := recipe.LoadPaths(paths...)
+	if set != nil && root != "" {
+		// Positions in plans, Dockerfiles and bundles are relative to the
+		// project root, whichever files were named.
+		set.Root = root
+	}
+	var errs recipe.Errors
+	if err != nil && !errors.As(err, &errs) {
+		err = markCannot(err)
+	}
+	return set, err
+}
+
+// CoveredBy reports whether p lies inside one of the directories in dirs.
+func CoveredBy(p string, dirs []string) bool {
+	for _, d := range dirs {
+		if p == d || strings.HasPrefix(p, d+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
+}
+
+// RelPath shortens an absolute path for messages, relative to the working
+// directory as editors and terminals link them.
+func RelPath(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if r, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return p
+}
+
+// Target is a resolved target: the recipe set it is read from, its name,
+// and the recipe root.
+type Target struct {
+	Set  *recipe.Set
+	Name string
+	Root string
+}
+
+// ResolveTarget turns TARGET (a recipe name, or a file holding exactly one
+// Stack or Image) into a loaded, validated set and the document's name.
+// rootFlag is --root. An unknown name wraps ErrCannot; invalid recipes come
+// back as recipe.Errors.
+func ResolveTarget(rootFlag, target string) (*Target, error) {
+	root, err := FindRoot(rootFlag)
+	if err != nil {
+		return nil, err
+	}
+	var extra []string
+	isFile := strings.ContainsRune(target, filepath.Separator) || strings.HasSuffix(target, ".yaml") || strings.HasSuffix(target, ".yml")
+	if isFile {
+		extra = append(extra, target)
+	}
+	set, err := LoadSet(root, extra...)
+	if err != nil {
+		return nil, err
+	}
+	if errs := recipe.Validate(set); len(errs) > 0 {
+		return nil, errs
+	}
+	if !isFile {
+		if _, ok := set.Lookup(target); !ok {
+			return nil, cannot("no recipe named %q under %s (see: macabox list)", target, displayRoot(root))
+		}
+		return &Target{Set: set, Name: target, Root: root}, nil
+	}
+	name, err := buildableIn(set, target)
+	if err != nil {
+		return nil, err
+	}
+	return &Target{Set: set, Name: name, Root: root}, nil
+}
+
+func displayRoot(root string) string {
+	if root == "" {
+		return "the given paths"
+	}
+	return RelPath(root)
+}
+
+// buildableIn picks the one Stack or Image defined in file.
+func buildableIn(set *recipe.Set, file string) (string, error) {
+	abs, _ := filepath.Abs(file)
+	var names []string
+	for _, d := range set.Docs {
+		if d.File == abs && (d.Stack != nil || d.Image != nil) {
+			names = append(names, d.Header().Name.Value)
+		}
+	}
+	switch len(names) {
+	case 1:
+		return names[0], nil
+	case 0:
+		return "", cannot("%s holds no Stack or Image to build", file)
+	}
+	return "", cannot("%s holds several targets (%s): name one instead of the file", file, strings.Join(names, ", "))
+}
