@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -41,6 +42,9 @@ The spec goes to stdout as JSON, or with --install into a CDI directory as YAML.
 				return cannot("discovering devices: %w", err)
 			}
 			spec, err := device.GenerateCDI(h)
+			if errors.Is(err, device.ErrNoDevices) {
+				return cannot("%w", err) // nothing to describe on this host
+			}
 			if err != nil {
 				return problems(err)
 			}

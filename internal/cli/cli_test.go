@@ -175,6 +175,11 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"plan", "demo", "--set", "NOEQUALS", "--root", repoRoot},
 		{"build", "demo", "--root", repoRoot, "--builder", "unix:///nonexistent/buildkitd.sock"},
 		{"test", "demo", "--root", repoRoot, "--report", "pdf=x"},
+		// An empty GPU list (an unset variable) is not "every GPU".
+		{"test", "demo", "--root", repoRoot, "--gpus", ""},
+		{"run", "demo", "--root", repoRoot, "--gpus", " ", "--print"},
+		// No devices to describe: the work cannot be done here.
+		{"cdi", "generate", "--dev-root", t.TempDir(), "--sys-root", t.TempDir()},
 		{"--no-such-flag"},
 	} {
 		code, stdout, stderr := run(t, args...)

@@ -18,6 +18,9 @@ import (
 // string names MetaX's Kubernetes resources.
 const CDIKind = "metax-tech.com/gpu"
 
+// ErrNoDevices is wrapped when the host has no MetaX devices to describe.
+var ErrNoDevices = errors.New("no MetaX devices")
+
 // GenerateCDI describes host h's GPUs as a CDI spec: one device per GPU
 // named by its index, another named by its PCI address, and "all".
 //
@@ -34,10 +37,10 @@ const CDIKind = "metax-tech.com/gpu"
 // used (0.7.0 once additionalGids are present).
 func GenerateCDI(h *Host) (*specs.Spec, error) {
 	if ok, reason := h.Present(); !ok {
-		return nil, fmt.Errorf("generating CDI spec: %s", reason)
+		return nil, fmt.Errorf("generating CDI spec: %w: %s", ErrNoDevices, reason)
 	}
 	if len(h.GPUs) == 0 && len(h.UnmappedDRI) == 0 {
-		return nil, fmt.Errorf("generating CDI spec: no MetaX GPUs under %s or %s", h.Roots.Sys, h.Roots.Dev)
+		return nil, fmt.Errorf("generating CDI spec: %w: no MetaX GPUs under %s or %s", ErrNoDevices, h.Roots.Sys, h.Roots.Dev)
 	}
 	common := gidSet(h.Control)
 	spec := &specs.Spec{

@@ -23,13 +23,18 @@ func SelectGPUs(indices ...int) GPUSelection {
 	return g
 }
 
-// ParseGPUs reads "all" (or "") or a comma-separated list of indices such
-// as "0,2". Order and repeats do not matter: each selected GPU is passed
-// once and they are numbered in PCI order inside the container.
+// ParseGPUs reads "all" or a comma-separated list of indices such as "0,2".
+// Order and repeats do not matter: each selected GPU is passed once and they
+// are numbered in PCI order inside the container. An empty list is refused,
+// not read as "all": `--gpus "$GPUS"` with an unset variable must not hand
+// every GPU to a container.
 func ParseGPUs(s string) (GPUSelection, error) {
 	s = strings.TrimSpace(s)
-	if s == "" || s == "all" {
+	switch s {
+	case "all":
 		return GPUSelection{}, nil
+	case "":
+		return GPUSelection{}, fmt.Errorf("empty GPU list: want \"all\" or indices like 0,2")
 	}
 	var g GPUSelection
 	for _, item := range strings.Split(s, ",") {

@@ -15,7 +15,6 @@ func TestParseGPUs(t *testing.T) {
 		indices []int
 		str     string
 	}{
-		{"", true, nil, "all"},
 		{"all", true, nil, "all"},
 		{"1", false, []int{1}, "1"},
 		{"2, 0,2", false, []int{0, 2}, "0,2"},

@@ -60,6 +60,13 @@ func Build(ctx context.Context, o BuildOptions) ([]*builder.Result, error) {
 
 	engine := newDockerEngine()
 	defer engine.close()
+	if o.Load || o.Test != nil {
+		// The image goes into Docker: an engine that does not answer is
+		// found out before the build, and never replaced by another.
+		if _, err := engine.ready(ctx); err != nil {
+			return nil, err
+		}
+	}
 	b, err := o.Builder.connect(ctx, engine)
 	if err != nil {
 		return nil, err

@@ -55,6 +55,23 @@ func Reproduce(ctx context.Context, o ReproduceOptions) (*bundle.Report, error) 
 	if now == nil {
 		now = time.Now
 	}
+	start := now()
+	// The bundle is checked before any daemon is reached: a bundle that
+	// does not verify is reported as such on any host, and nothing of it is
+	// sent anywhere.
+	opened, err := bundle.Open(o.Bundle)
+	if err != nil {
+		return nil, cannot("%w", err)
+	}
+	if !opened.Verified.OK() {
+		rep := bundle.NewReport(o.Bundle, hostcheck.Run(ctx, hostcheck.Options{Roots: o.Smoke.Device.Roots}).Facts, start)
+		v := opened.Verified
+		rep.Verify = bundle.VerifySummary{Files: v.Files, Problems: v.Problems}
+		rep.SetVerdict(bundle.VerdictCorrupt, fmt.Sprintf("the bundle does not match its %s (%d problem(s)); nothing was built", bundle.SumsName, len(v.Problems)))
+		rep.Duration = now().Sub(start)
+		return rep, nil
+	}
+
 	engine := newDockerEngine()
 	defer engine.close()
 	// The rebuilt image is tested in Docker; without it the reproduction
@@ -73,26 +90,17 @@ func Reproduce(ctx context.Context, o ReproduceOptions) (*bundle.Report, error) 
 		Probes: hostcheck.Probes{Docker: cli.Version, Builder: capsProbe(b)},
 	}).Facts
 
-	start := now()
 	rep := bundle.NewReport(o.Bundle, facts, start)
 	defer func() { rep.Duration = now().Sub(start) }()
-	err = reproduce(ctx, o, b, cli, rep)
+	err = reproduce(ctx, o, opened, b, cli, rep)
 	return rep, err
 }
 
-// reproduce fills in rep; its error is for a reproduction that could not
-// be done.
-func reproduce(ctx context.Context, o ReproduceOptions, b builder.ImageBuilder, cli *docker.Client, rep *bundle.Report) error {
-	opened, err := bundle.Open(o.Bundle)
-	if err != nil {
-		return cannot("%w", err)
-	}
+// reproduce fills in rep for a bundle that verified; its error is for a
+// reproduction that could not be done.
+func reproduce(ctx context.Context, o ReproduceOptions, opened *bundle.Opened, b builder.ImageBuilder, cli *docker.Client, rep *bundle.Report) error {
 	v := opened.Verified
 	rep.Verify = bundle.VerifySummary{Files: v.Files, Problems: v.Problems}
-	if !v.OK() {
-		rep.SetVerdict(bundle.VerdictCorrupt, fmt.Sprintf("the bundle does not match its %s (%d problem(s)); nothing was built", bundle.SumsName, len(v.Problems)))
-		return nil
-	}
 	exp, target, tests, err := opened.Contents()
 	if exp != nil {
 		rep.FromExpected(exp)

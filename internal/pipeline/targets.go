@@ -16,6 +16,11 @@ const RootEnv = "MACABOX_ROOT"
 // then the nearest directory at or above the working directory that holds
 // images/ or recipes/. An empty result means "no tree": only explicit paths
 // are read.
+//
+// The search never leaves the user's own ground: it stops at the home
+// directory and at a world-writable directory such as /tmp (anyone could
+// have put a recipes/ there), and a tree owned by another user is refused,
+// as git refuses a repository of dubious ownership.
 func FindRoot(flag string) (string, error) {
 	if flag == "" {
 		flag = os.Getenv(RootEnv)
@@ -30,16 +35,26 @@ func FindRoot(flag string) (string, error) {
 	if err != nil {
 		return "", cannot("finding the recipe root: %w", err)
 	}
+	home, _ := os.UserHomeDir()
 	for {
 		if isTree(dir) {
+			if err := ownTree(dir); err != nil {
+				return "", err
+			}
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
-		if parent == dir {
+		if parent == dir || dir == home || worldWritable(parent) {
 			return "", nil
 		}
 		dir = parent
 	}
+}
+
+// worldWritable reports whether anyone may create entries in dir.
+func worldWritable(dir string) bool {
+	fi, err := os.Stat(dir)
+	return err == nil && fi.Mode().Perm()&0o002 != 0
 }
 
 func isTree(dir string) bool {

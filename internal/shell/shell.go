@@ -9,9 +9,36 @@ import "strings"
 
 // Quote single-quotes s. Generated scripts quote every value this way, even
 // words that would be safe bare: a reader (and shellcheck) sees at a glance
-// that nothing in it is expanded.
+// that nothing in it is expanded. Backslashes right before a quote the
+// quoting writes go outside the quotes, each as \\: inside them they are
+// only backslashes to sh, but shellcheck takes \' for an attempt to escape
+// the quote (SC1003) and fails the script.
 func Quote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	var b strings.Builder
+	b.WriteByte('\'')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\'' {
+			b.WriteString(`'\''`)
+			continue
+		}
+		if c != '\\' {
+			b.WriteByte(c)
+			continue
+		}
+		run := i
+		for run < len(s) && s[run] == '\\' {
+			run++
+		}
+		if run < len(s) && s[run] != '\'' {
+			b.WriteString(s[i:run])
+		} else {
+			b.WriteString("'" + strings.Repeat(`\\`, run-i) + "'")
+		}
+		i = run - 1
+	}
+	b.WriteByte('\'')
+	return b.String()
 }
 
 // QuoteAll quotes each word and joins them with spaces.

@@ -2,7 +2,9 @@ package shell_test
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,7 +18,7 @@ var awkwardArgs = []string{
 	"`id`", "$(id)", "a\nb", "tab\there", "中文 ü é", "!bang", "!!", "*", "?", "[a]", "~", "~root",
 	"#not a comment", "a;b", "a&&b", "a|b", "<in", ">out", "{a,b}", "'", "''", `'\''`,
 	"--ulimit=memlock=8388608", "--device=/dev/mxcd:/dev/mxcd:rwm", "-e", "CUDA_VISIBLE_DEVICES=0,1",
-	"trailing\n", "%s", "a=b",
+	"trailing\n", "%s", "a=b", `ends\`, `a\'b`, `\\`,
 }
 
 // runShell runs line with shell -c, where line's command is printf
@@ -95,5 +97,27 @@ func TestJoinDockerRunLine(t *testing.T) {
 	got := runShell(t, "bash", "printf '%s\\0' "+strings.TrimPrefix(line, "docker "))
 	if !reflect.DeepEqual(got, argv[1:]) {
 		t.Errorf("bash split %s\ninto %q\nwant %q", line, got, argv[1:])
+	}
+}
+
+// TestQuotedScriptPassesShellcheck: every generated script is checked with
+// shellcheck in CI, so a quoted value must never trip it, and must still
+// reach the command unchanged.
+func TestQuotedScriptPassesShellcheck(t *testing.T) {
+	sc, err := exec.LookPath("shellcheck")
+	if err != nil {
+		t.Fatalf("shellcheck is needed (make test installs it): %v", err)
+	}
+	// SC2016 is off as in every generated script: $ in single quotes is meant.
+	script := "#!/bin/sh\n# shellcheck disable=SC2016\nprintf '%s\\0' " + shell.QuoteAll(awkwardArgs) + "\n"
+	path := filepath.Join(t.TempDir(), "quoted.sh")
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(sc, path).CombinedOutput(); err != nil {
+		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
+	if got := runShell(t, "sh", ". "+shell.Word(path)); !reflect.DeepEqual(got, awkwardArgs) {
+		t.Errorf("sh read the script's arguments as %q\nwant %q", got, awkwardArgs)
 	}
 }
