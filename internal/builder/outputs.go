@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +17,7 @@ import (
 	bkclient "github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/ociindex"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/tonistiigi/go-csvvalue"
 )
 
 // OutputType names where an image goes.
@@ -73,10 +75,20 @@ func ParseOutput(s string) (Output, error) {
 	return o, nil
 }
 
-// parseCSV reads "k=v,k=v" as buildx does for --output and --cache-*.
+// parseCSV reads the "k=v,k=v" lists of --output, --cache-* and --secret
+// as buildx does: one CSV record, so a field in double quotes may hold
+// commas ("dest=a,b"). Spaces around a field are not part of it.
 func parseCSV(s string) (map[string]string, error) {
+	csv := csvvalue.Parser{Comma: ',', TrimLeadingSpace: true}
+	fields, err := csv.Fields(s, nil)
+	if errors.Is(err, io.EOF) {
+		return nil, errors.New("no key=value fields")
+	}
+	if err != nil {
+		return nil, err
+	}
 	kv := map[string]string{}
-	for _, field := range strings.Split(s, ",") {
+	for _, field := range fields {
 		k, v, ok := strings.Cut(strings.TrimSpace(field), "=")
 		if !ok || k == "" {
 			return nil, fmt.Errorf("field %q is not key=value", field)
