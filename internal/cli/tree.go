@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
@@ -129,7 +130,7 @@ func resolveTarget(g *globalOptions, target string) (*recipe.Set, string, error)
 	if err != nil {
 		return nil, "", loadFailure(err)
 	}
-	if errs := recipe.Validate(set); len(errs) > 0 {
+	if errs := recipe.Validate(set, recipe.Rules{Size: device.ParseSize}); len(errs) > 0 {
 		return nil, "", problems(errs)
 	}
 	if !isFile {

@@ -25,7 +25,6 @@ var (
 	ownerRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$`)
 	idRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
 	distRE     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$`)
-	shmRE      = regexp.MustCompile(`^[0-9]+[bkmgBKMG]?$`)
 	pyVerRE    = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)
 	hostRE     = regexp.MustCompile(`^[A-Za-z0-9.-]+(:[0-9]+)?$`)
 	// imageRefRE follows the distribution reference grammar closely enough to
@@ -195,13 +194,6 @@ func checkHost(s string) error {
 func checkPlatform(s string) error {
 	if !platformRE.MatchString(s) {
 		return fmt.Errorf("%s is not a platform such as linux/amd64", quote(s))
-	}
-	return nil
-}
-
-func checkShmSize(s string) error {
-	if !shmRE.MatchString(s) {
-		return fmt.Errorf("%s is not a size such as 8g", quote(s))
 	}
 	return nil
 }
