@@ -13,11 +13,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/distribution/reference"
 	bkclient "github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/ociindex"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/tonistiigi/go-csvvalue"
+
+	"github.com/ccf-ai-infra/macabox/internal/imageref"
 )
 
 // OutputType names where an image goes.
@@ -274,12 +275,12 @@ func allLoopback(tags []string) bool {
 	return len(tags) > 0
 }
 
-func isLoopbackRef(ref string) bool {
-	named, err := reference.ParseNormalizedNamed(ref)
+func isLoopbackRef(s string) bool {
+	ref, err := imageref.Parse(s)
 	if err != nil {
 		return false
 	}
-	host := reference.Domain(named)
+	host := ref.Domain()
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}

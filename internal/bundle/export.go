@@ -190,19 +190,6 @@ func bases(refs []string, contexts map[string]builder.NamedContext, resolved map
 	return out
 }
 
-// fullName spells a reference as BuildKit names it in its progress:
-// "debian:12" is docker.io/library/debian:12.
-func fullName(ref string) string {
-	first, rest, ok := strings.Cut(ref, "/")
-	switch {
-	case !ok:
-		return "docker.io/library/" + ref
-	case strings.ContainsAny(first, ".:") || first == "localhost":
-		return ref
-	}
-	return "docker.io/" + first + "/" + rest
-}
-
 // secretIDs lists the ids of the secrets the steps mount.
 func secretIDs(p *plan.Plan) []string {
 	var ids []string
