@@ -176,7 +176,7 @@ func baseContexts(exp *Expected, given map[string]builder.NamedContext) (map[str
 // rebuild builds the extracted bundle: its own Dockerfile and context files,
 // the recorded platform and epoch, into an OCI layout (to explain a
 // difference) and into Docker (for the smoke tests).
-func rebuild(ctx context.Context, o ReproduceOptions, exp *Expected, dir string, contexts map[string]builder.NamedContext, image string, dockerfile []byte, tmp string) (*ociImage, *builder.Result, error) {
+func rebuild(ctx context.Context, o ReproduceOptions, exp *Expected, dir string, contexts map[string]builder.NamedContext, image string, dockerfile []byte, tmp string) (*builder.LayoutImage, *builder.Result, error) {
 	files := map[string]string{}
 	for _, c := range exp.Context {
 		files[c.Name] = filepath.Join(dir, filepath.FromSlash(c.Name))
@@ -204,7 +204,7 @@ func rebuild(ctx context.Context, o ReproduceOptions, exp *Expected, dir string,
 	if err != nil {
 		return nil, nil, err
 	}
-	im, err := readImage(layout, res.ManifestDigest)
+	im, err := builder.OpenLayoutImage(layout, res.ManifestDigest)
 	if err != nil {
 		return nil, nil, err
 	}

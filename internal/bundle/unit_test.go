@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/ccf-ai-infra/macabox/internal/builder"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
@@ -92,7 +94,7 @@ func TestScanDockerfile(t *testing.T) {
 }
 
 func TestLayerOrigins(t *testing.T) {
-	cfg := ociConfig{History: []ociHistory{
+	im := &builder.LayoutImage{Config: ocispec.Image{History: []ocispec.History{
 		{CreatedBy: "ADD rootfs.tar /"},
 		{CreatedBy: "CMD [\"bash\"]", EmptyLayer: true},
 		{CreatedBy: "ARG SOURCE_DATE_EPOCH=1", EmptyLayer: true},
@@ -103,15 +105,15 @@ func TestLayerOrigins(t *testing.T) {
 		{CreatedBy: "RUN |1 SOURCE_DATE_EPOCH=1 /bin/sh -c echo heredoc # buildkit"},
 		{CreatedBy: "COPY /out /out # buildkit"},
 		{CreatedBy: "LABEL k=v", EmptyLayer: true},
-	}}
-	got := layerOrigins(cfg, []byte(sampleDockerfile))
+	}}}
+	got := layerOrigins(im, []byte(sampleDockerfile))
 	want := []layerOrigin{{Base: true}, {Line: 8, Instruction: "RUN"}, {Line: 12, Instruction: "COPY"}, {Line: 19, Instruction: "RUN"}, {Line: 22, Instruction: "COPY"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("origins %+v, want %+v", got, want)
 	}
 	// A history that does not line up keeps no lines rather than wrong ones.
-	cfg.History[5].CreatedBy = "RUN something else"
-	for _, o := range layerOrigins(cfg, []byte(sampleDockerfile)) {
+	im.Config.History[5].CreatedBy = "RUN something else"
+	for _, o := range layerOrigins(im, []byte(sampleDockerfile)) {
 		if o.Line != 0 {
 			t.Errorf("mismatched history still mapped a layer to line %d", o.Line)
 		}
