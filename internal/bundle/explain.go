@@ -165,14 +165,14 @@ func (x *Explanation) explainConfig(wantRaw, gotRaw []byte, exp *Expected, docke
 	x.Summary = "every layer is the same; the image config differs"
 	wh, _ := builder.DecodeImageConfig(wantRaw)
 	gh, _ := builder.DecodeImageConfig(gotRaw)
-	chain := finalChain(scanDockerfile(dockerfile))
+	chain := finalChain(dockerfile)
 	nbase := len(gh.History) - len(chain)
 	for i := 0; i < max(len(wh.History), len(gh.History)); i++ {
 		if i < len(wh.History) && i < len(gh.History) && reflect.DeepEqual(wh.History[i], gh.History[i]) {
 			continue
 		}
 		if j := i - nbase; j >= 0 && j < len(chain) {
-			x.Line, x.Instruction = chain[j].Line, chain[j].Keyword
+			x.Line, x.Instruction = chain[j].StartLine, chain[j].Keyword
 			x.Summary += fmt.Sprintf(": history entry %d, from Dockerfile line %d (%s)", i, x.Line, x.Instruction)
 			if s, ok := exp.step(exp.stepAt(x.Line)); ok {
 				x.Step = &s

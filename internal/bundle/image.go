@@ -20,7 +20,7 @@ type layerOrigin struct {
 // Dockerfile (an instruction keyword differs), the build layers keep no
 // line rather than a wrong one.
 func layerOrigins(im *builder.LayoutImage, dockerfile []byte) []layerOrigin {
-	chain := finalChain(scanDockerfile(dockerfile))
+	chain := finalChain(dockerfile)
 	hist := im.Config.History
 	nbase := len(hist) - len(chain)
 	matched := nbase >= 0
@@ -38,7 +38,7 @@ func layerOrigins(im *builder.LayoutImage, dockerfile []byte) []layerOrigin {
 		o := layerOrigin{Base: matched && i < nbase}
 		if matched && i >= nbase {
 			ins := chain[i-nbase]
-			o.Line, o.Instruction = ins.Line, ins.Keyword
+			o.Line, o.Instruction = ins.StartLine, ins.Keyword
 		}
 		out = append(out, o)
 	}

@@ -78,18 +78,24 @@ COPY --from=a.helper /out /out
 LABEL "k"="v"
 `
 
-func TestScanDockerfile(t *testing.T) {
-	chain := finalChain(scanDockerfile([]byte(sampleDockerfile)))
+// TestFinalChain: the instructions of the last stage and the stages it
+// builds on, by BuildKit's reading of continuations, comments and heredocs;
+// a Dockerfile BuildKit refuses gives none.
+func TestFinalChain(t *testing.T) {
+	chain := finalChain([]byte(sampleDockerfile))
 	var got []string
 	for _, ins := range chain {
-		got = append(got, ins.Keyword+"@"+strconv.Itoa(ins.Line))
+		got = append(got, ins.Keyword+"@"+strconv.Itoa(ins.StartLine))
 	}
 	want := []string{"ARG@6", "ENV@7", "RUN@8", "COPY@12", "ARG@18", "RUN@19", "COPY@22", "LABEL@23"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("final chain %v, want %v", got, want)
 	}
-	if chain[2].EndLine != 11 {
-		t.Errorf("the continued RUN ends at line %d, want 11", chain[2].EndLine)
+	if chain[2].EndLine != 11 || chain[5].EndLine != 21 {
+		t.Errorf("the continued RUN ends at line %d, the heredoc at %d; want 11 and 21", chain[2].EndLine, chain[5].EndLine)
+	}
+	if got := finalChain([]byte("FROM scratch\nFROB x\n")); got != nil {
+		t.Errorf("an unreadable Dockerfile gave the chain %+v", got)
 	}
 }
 
