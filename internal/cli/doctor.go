@@ -56,7 +56,7 @@ func runDoctor(ctx context.Context, o *doctorOptions, s Streams) error {
 	if o.json {
 		err = r.WriteJSON(s.Out)
 	} else {
-		err = r.WriteText(s.Out, isTerminal(s.Out))
+		err = r.WriteText(s.Out, colorFor(s.Out, os.Getenv))
 	}
 	if err != nil {
 		return err
