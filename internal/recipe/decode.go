@@ -13,6 +13,8 @@ import (
 // yaml.v3's own decoding cannot report duplicate keys inside a Node, does not
 // keep positions, and stops at the first error. Struct tags (see fields.go)
 // say what is allowed, so this file holds no knowledge of particular kinds.
+// No decoding library in the module graph keeps a position on every field
+// and reports every problem at once, which is what recipe messages need.
 type decoder struct {
 	file  string
 	types typeTable
