@@ -10,11 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/containerd/containerd/v2/core/content"
-	"github.com/distribution/reference"
 	bkclient "github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/util/bklog"
@@ -22,6 +20,8 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 	"github.com/tonistiigi/fsutil"
+
+	"github.com/ccf-ai-infra/macabox/internal/imageref"
 )
 
 // ImageBuilder is what the CLI needs from a builder; tests and decorators
@@ -187,11 +187,20 @@ func validateRequest(req Request) error {
 		errs = append(errs, errors.New("empty Dockerfile"))
 	}
 	for _, t := range req.Tags {
-		if _, err := reference.ParseNormalizedNamed(t); err != nil {
-			errs = append(errs, fmt.Errorf("tag %q: %w", t, err))
+		if _, err := imageref.Parse(t); err != nil {
+			errs = append(errs, fmt.Errorf("tag: %w", err))
+		}
+	}
+	if req.Platform != "" {
+		if _, err := imageref.ParsePlatform(req.Platform); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	for name, nc := range req.Contexts {
+		if _, err := imageref.Parse(name); err != nil {
+			errs = append(errs, fmt.Errorf("base: %w", err))
+			continue
+		}
 		set := 0
 		for _, s := range []string{nc.OCILayout, nc.Image, nc.Target} {
 			if s != "" {
@@ -249,7 +258,7 @@ func (b *Builder) solveOpt(ctx context.Context, req Request) (opt bkclient.Solve
 		if err != nil {
 			return opt, nil, nil, fmt.Errorf("base %q: %w", name, err)
 		}
-		attrs["context:"+name] = v
+		attrs["context:"+namedContextKey(name)] = v
 		if store != nil {
 			stores[storeID] = store
 		}
@@ -297,6 +306,17 @@ func hasOutput(req Request, t OutputType) bool {
 		}
 	}
 	return false
+}
+
+// namedContextKey is the key the Dockerfile frontend looks a FROM image up by:
+// a base given for docker.io/library/debian:latest must be sent as
+// context:debian. Requests were validated, so name parses.
+func namedContextKey(name string) string {
+	ref, err := imageref.Parse(name)
+	if err != nil {
+		return name
+	}
+	return ref.ContextName()
 }
 
 // namedContextValue is the frontend's context:NAME value. OCI layouts are
@@ -377,9 +397,10 @@ func (b *Builder) result(req Request, resp *bkclient.SolveResponse, tap *solveTa
 		switch {
 		case nc.OCILayout != "":
 			res.BaseDigests[name] = nc.Digest
-		case strings.Contains(nc.Image, "@sha256:"):
-			_, d, _ := strings.Cut(nc.Image, "@")
-			res.BaseDigests[name] = d
+		case nc.Image != "":
+			if ref, err := imageref.Parse(nc.Image); err == nil && ref.Digest() != "" {
+				res.BaseDigests[name] = ref.Digest()
+			}
 		}
 	}
 	res.Steps, res.CachedSteps, res.CachedStepNames = tap.stats()

@@ -36,11 +36,15 @@ func newLayoutStore(root string) (*layoutStore, error) {
 
 var _ content.Store = (*layoutStore)(nil)
 
-func (s *layoutStore) blobPath(d digest.Digest) (string, error) {
+func (s *layoutStore) blobPath(d digest.Digest) (string, error) { return layoutBlobPath(s.root, d) }
+
+// layoutBlobPath is where an OCI layout in root keeps the blob d. A digest
+// that is not well formed is refused, so no name can leave blobs/.
+func layoutBlobPath(root string, d digest.Digest) (string, error) {
 	if err := d.Validate(); err != nil {
 		return "", storeErr(classInvalidArgument, "%s: invalid argument", d)
 	}
-	return filepath.Join(s.root, "blobs", d.Algorithm().String(), d.Encoded()), nil
+	return filepath.Join(root, "blobs", d.Algorithm().String(), d.Encoded()), nil
 }
 
 func (s *layoutStore) Info(_ context.Context, d digest.Digest) (content.Info, error) {

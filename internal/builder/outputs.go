@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,10 +13,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/distribution/reference"
 	bkclient "github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/ociindex"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/tonistiigi/go-csvvalue"
+
+	"github.com/ccf-ai-infra/macabox/internal/imageref"
 )
 
 // OutputType names where an image goes.
@@ -73,10 +76,20 @@ func ParseOutput(s string) (Output, error) {
 	return o, nil
 }
 
-// parseCSV reads "k=v,k=v" as buildx does for --output and --cache-*.
+// parseCSV reads the "k=v,k=v" lists of --output, --cache-* and --secret
+// as buildx does: one CSV record, so a field in double quotes may hold
+// commas ("dest=a,b"). Spaces around a field are not part of it.
 func parseCSV(s string) (map[string]string, error) {
+	csv := csvvalue.Parser{Comma: ',', TrimLeadingSpace: true}
+	fields, err := csv.Fields(s, nil)
+	if errors.Is(err, io.EOF) {
+		return nil, errors.New("no key=value fields")
+	}
+	if err != nil {
+		return nil, err
+	}
 	kv := map[string]string{}
-	for _, field := range strings.Split(s, ",") {
+	for _, field := range fields {
 		k, v, ok := strings.Cut(strings.TrimSpace(field), "=")
 		if !ok || k == "" {
 			return nil, fmt.Errorf("field %q is not key=value", field)
@@ -262,12 +275,12 @@ func allLoopback(tags []string) bool {
 	return len(tags) > 0
 }
 
-func isLoopbackRef(ref string) bool {
-	named, err := reference.ParseNormalizedNamed(ref)
+func isLoopbackRef(s string) bool {
+	ref, err := imageref.Parse(s)
 	if err != nil {
 		return false
 	}
-	host := reference.Domain(named)
+	host := ref.Domain()
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}

@@ -35,6 +35,10 @@ type Progress struct {
 
 // NewProgress starts a display on w (the caller's stderr) in one of
 // ProgressModes. Close must be called to flush it.
+//
+// NO_COLOR (no-color.org) needs nothing here: BuildKit's display reads it
+// when the program starts and then leaves its colours out, while the mode
+// (auto picks the terminal display on a terminal) stays as asked.
 func NewProgress(ctx context.Context, w io.Writer, mode string) (*Progress, error) {
 	if mode == "" {
 		mode = "auto"

@@ -83,13 +83,18 @@ func TestParseOutput(t *testing.T) {
 		"type=docker":               {Type: OutputLoad},
 		"type=registry":             {Type: OutputPush},
 		"type=oci, dest=a/b/c.tar ": {Type: OutputOCI, Dest: "a/b/c.tar"},
+		// A quoted field may hold commas, as in buildx.
+		`type=oci,"dest=a,b"`:      {Type: OutputOCI, Dest: "a,b"},
+		`type=oci, "dest=out dir"`: {Type: OutputOCI, Dest: "out dir"},
 	} {
 		got, err := ParseOutput(in)
 		if err != nil || got != want {
 			t.Errorf("ParseOutput(%q) = %+v, %v; want %+v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "dest=x", "type=oci", "type=tar,dest=x", "type=oci,dest"} {
+	// A quote inside an unquoted field is refused, as buildx refuses it,
+	// rather than kept as part of the path.
+	for _, bad := range []string{"", "dest=x", "type=oci", "type=tar,dest=x", "type=oci,dest", `type=oci,dest="a,b"`, `type=oci,"dest=a`} {
 		if _, err := ParseOutput(bad); err == nil {
 			t.Errorf("ParseOutput(%q) accepted", bad)
 		}
@@ -105,7 +110,11 @@ func TestParseSecretAndCache(t *testing.T) {
 	if err != nil || s != (Secret{ID: "tok", Env: "TOKEN"}) {
 		t.Errorf("got %+v, %v", s, err)
 	}
-	for _, bad := range []string{"src=x", "id=x", "id=x,src=a,env=B", "id=x,type=ssh,src=a"} {
+	s, err = ParseSecret(`id=pip,"src=/run/a,b.conf"`)
+	if err != nil || s != (Secret{ID: "pip", Src: "/run/a,b.conf"}) {
+		t.Errorf("quoted src: got %+v, %v", s, err)
+	}
+	for _, bad := range []string{"src=x", "id=x", "id=x,src=a,env=B", "id=x,type=ssh,src=a", `id=x,src="a,b"`} {
 		if _, err := ParseSecret(bad); err == nil {
 			t.Errorf("ParseSecret(%q) accepted", bad)
 		}
@@ -113,6 +122,9 @@ func TestParseSecretAndCache(t *testing.T) {
 	c, err := ParseCache("type=registry,ref=127.0.0.1:5000/cache")
 	if err != nil || c.Type != "registry" || c.Attrs["ref"] != "127.0.0.1:5000/cache" {
 		t.Errorf("got %+v, %v", c, err)
+	}
+	if c, err := ParseCache(`type=local,"dest=/cache,x"`); err != nil || c.Attrs["dest"] != "/cache,x" {
+		t.Errorf("quoted dest: got %+v, %v", c, err)
 	}
 	if _, err := ParseCache("type=gha"); err == nil {
 		t.Error("ParseCache accepted type=gha")

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/ccf-ai-infra/macabox/internal/builder"
 )
 
 // maxFileChanges caps the files an explanation names; the count says how
@@ -49,9 +51,9 @@ type LayerSide struct {
 // explain compares the rebuilt image with what the bundle recorded.
 // bundleFiles are the verified bundle's files (for the layer listings and
 // the recorded config); dockerfile is the bundle's Dockerfile as rebuilt.
-func explain(exp *Expected, bundleFiles map[string][]byte, rebuilt *ociImage, dockerfile []byte) *Explanation {
+func explain(exp *Expected, bundleFiles map[string][]byte, rebuilt *builder.LayoutImage, dockerfile []byte) *Explanation {
 	x := &Explanation{Layer: -1}
-	origins := layerOrigins(rebuilt.Config, dockerfile)
+	origins := layerOrigins(rebuilt, dockerfile)
 	got := rebuilt.Manifest.Layers
 	n := max(len(exp.Layers), len(got))
 	for i := 0; i < n; i++ {
@@ -61,7 +63,7 @@ func explain(exp *Expected, bundleFiles map[string][]byte, rebuilt *ociImage, do
 		}
 		var side *LayerSide
 		if i < len(got) {
-			side = &LayerSide{Digest: got[i].Digest, DiffID: rebuilt.Config.RootFS.DiffIDs[i]}
+			side = &LayerSide{Digest: got[i].Digest.String(), DiffID: rebuilt.Config.RootFS.DiffIDs[i].String()}
 			if i < len(origins) {
 				side.Line, side.Base = origins[i].Line, origins[i].Base
 			}
@@ -70,14 +72,15 @@ func explain(exp *Expected, bundleFiles map[string][]byte, rebuilt *ociImage, do
 			continue
 		}
 		x.Layer, x.Actual = i, side
-		x.explainLayer(exp, want, side, bundleFiles, rebuilt, got, i)
+		x.explainLayer(exp, want, side, bundleFiles, rebuilt, i)
 		return x
 	}
 	x.explainConfig(bundleFiles[ConfigName], rebuilt.ConfigRaw, exp, dockerfile)
 	return x
 }
 
-func (x *Explanation) explainLayer(exp *Expected, want *Layer, side *LayerSide, bundleFiles map[string][]byte, rebuilt *ociImage, got []ociDescriptor, i int) {
+func (x *Explanation) explainLayer(exp *Expected, want *Layer, side *LayerSide, bundleFiles map[string][]byte, rebuilt *builder.LayoutImage, i int) {
+	got := rebuilt.Manifest.Layers
 	if want != nil {
 		x.Expected = &LayerSide{Digest: want.Digest, DiffID: want.DiffID, Line: want.Line, Base: want.Base}
 	}
@@ -131,7 +134,7 @@ func (x *Explanation) explainLayer(exp *Expected, want *Layer, side *LayerSide, 
 		x.Notes = append(x.Notes, fmt.Sprintf("%s: %v", want.Files, err))
 		return
 	}
-	gotEntries, err := listBlob(rebuilt, got[i], nil)
+	gotEntries, err := listBlob(rebuilt, i, nil)
 	if err != nil {
 		x.Notes = append(x.Notes, fmt.Sprintf("listing the rebuilt layer: %v", err))
 		return
@@ -160,17 +163,16 @@ func (x *Explanation) explainConfig(wantRaw, gotRaw []byte, exp *Expected, docke
 		x.Config = append(x.Config[:maxFileChanges], fmt.Sprintf("… and %d more", len(x.Config)-maxFileChanges))
 	}
 	x.Summary = "every layer is the same; the image config differs"
-	var wh, gh ociConfig
-	_ = json.Unmarshal(wantRaw, &wh)
-	_ = json.Unmarshal(gotRaw, &gh)
-	chain := finalChain(scanDockerfile(dockerfile))
+	wh, _ := builder.DecodeImageConfig(wantRaw)
+	gh, _ := builder.DecodeImageConfig(gotRaw)
+	chain := finalChain(dockerfile)
 	nbase := len(gh.History) - len(chain)
 	for i := 0; i < max(len(wh.History), len(gh.History)); i++ {
-		if i < len(wh.History) && i < len(gh.History) && wh.History[i] == gh.History[i] {
+		if i < len(wh.History) && i < len(gh.History) && reflect.DeepEqual(wh.History[i], gh.History[i]) {
 			continue
 		}
 		if j := i - nbase; j >= 0 && j < len(chain) {
-			x.Line, x.Instruction = chain[j].Line, chain[j].Keyword
+			x.Line, x.Instruction = chain[j].StartLine, chain[j].Keyword
 			x.Summary += fmt.Sprintf(": history entry %d, from Dockerfile line %d (%s)", i, x.Line, x.Instruction)
 			if s, ok := exp.step(exp.stepAt(x.Line)); ok {
 				x.Step = &s

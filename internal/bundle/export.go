@@ -55,7 +55,7 @@ func Write(o WriteOptions) (*ExportResult, error) {
 	if res.ManifestDigest == "" {
 		return nil, errors.New("the builder reported no manifest digest (Docker's embedded builder cannot make bundles)")
 	}
-	im, err := readImage(o.Layout, res.ManifestDigest)
+	im, err := builder.OpenLayoutImage(o.Layout, res.ManifestDigest)
 	if err != nil {
 		return nil, err
 	}
@@ -94,12 +94,12 @@ func Write(o WriteOptions) (*ExportResult, error) {
 
 // gather reads everything the bundle is made of from the plan, the build
 // result and the built image.
-func gather(o WriteOptions, req builder.Request, res *builder.Result, im *ociImage) (*contents, error) {
+func gather(o WriteOptions, req builder.Request, res *builder.Result, im *builder.LayoutImage) (*contents, error) {
 	p, r := o.Plan, o.Rendered
 	e := &Expected{
 		Schema: ExpectedSchema, Target: p.Target, Kind: string(p.Kind), Simulated: p.Simulated,
 		MACA: MACA{Version: p.MACA.Version, Path: p.MACA.Path}, Python: p.Python,
-		ManifestDigest: res.ManifestDigest, ConfigDigest: im.Manifest.Config.Digest,
+		ManifestDigest: res.ManifestDigest, ConfigDigest: im.Manifest.Config.Digest.String(),
 		MediaType: res.MediaType, Platform: im.Platform(), Tags: slices.Clone(req.Tags),
 		BuildKit:        BuildKit{Version: res.BuildKitVersion, Client: builder.ClientVersion()},
 		SourceDateEpoch: *req.Epoch, EpochSource: o.EpochSource, InputsDigest: p.InputsDigest,
@@ -131,10 +131,7 @@ func gather(o WriteOptions, req builder.Request, res *builder.Result, im *ociIma
 		return nil, err
 	}
 	e.Layers, e.Installed = layers, installed
-	var env []string
-	if cfg, err := imageEnv(im.ConfigRaw); err == nil {
-		env = cfg
-	}
+	env := im.Config.Config.Env
 	if len(req.Tags) == 0 {
 		return nil, errors.New("the request names no image (no tag)")
 	}
@@ -185,19 +182,6 @@ func bases(refs []string, contexts map[string]builder.NamedContext, resolved map
 	return out
 }
 
-// fullName spells a reference as BuildKit names it in its progress:
-// "debian:12" is docker.io/library/debian:12.
-func fullName(ref string) string {
-	first, rest, ok := strings.Cut(ref, "/")
-	switch {
-	case !ok:
-		return "docker.io/library/" + ref
-	case strings.ContainsAny(first, ".:") || first == "localhost":
-		return ref
-	}
-	return "docker.io/" + first + "/" + rest
-}
-
 // secretIDs lists the ids of the secrets the steps mount.
 func secretIDs(p *plan.Plan) []string {
 	var ids []string
@@ -245,8 +229,8 @@ func steps(p *plan.Plan, r *plan.Rendered) []Step {
 // files of the layers the build made, and takes the package inventory from
 // them. Base layers are not listed: a reviewer's base either has the
 // recorded digest or is reported as the difference.
-func describeLayers(im *ociImage, r *plan.Rendered) ([]Layer, map[string][]byte, []Package, error) {
-	origins := layerOrigins(im.Config, r.Dockerfile)
+func describeLayers(im *builder.LayoutImage, r *plan.Rendered) ([]Layer, map[string][]byte, []Package, error) {
+	origins := layerOrigins(im, r.Dockerfile)
 	if len(origins) != len(im.Manifest.Layers) {
 		return nil, nil, nil, fmt.Errorf("the image's history names %d layers but it has %d", len(origins), len(im.Manifest.Layers))
 	}
@@ -257,7 +241,7 @@ func describeLayers(im *ociImage, r *plan.Rendered) ([]Layer, map[string][]byte,
 	for i, d := range im.Manifest.Layers {
 		o := origins[i]
 		l := Layer{
-			Index: i, Digest: d.Digest, DiffID: im.Config.RootFS.DiffIDs[i], Size: d.Size, MediaType: d.MediaType,
+			Index: i, Digest: d.Digest.String(), DiffID: im.Config.RootFS.DiffIDs[i].String(), Size: d.Size, MediaType: d.MediaType,
 			Base: o.Base, Line: o.Line, Instruction: o.Instruction, Step: -1,
 		}
 		if origin, ok := r.Origin(o.Line); ok {
@@ -265,7 +249,7 @@ func describeLayers(im *ociImage, r *plan.Rendered) ([]Layer, map[string][]byte,
 		}
 		if !o.Base {
 			inv.step = l.Step
-			entries, err := listBlob(im, d, inv)
+			entries, err := listBlob(im, i, inv)
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("listing layer %d (%s): %w", i, d.Digest, err)
 			}
@@ -283,8 +267,8 @@ func describeLayers(im *ociImage, r *plan.Rendered) ([]Layer, map[string][]byte,
 }
 
 // listBlob lists one layer, feeding the inventory when one is given.
-func listBlob(im *ociImage, d ociDescriptor, inv *inventory) ([]fileEntry, error) {
-	rc, err := im.openBlob(d.Digest)
+func listBlob(im *builder.LayoutImage, i int, inv *inventory) ([]fileEntry, error) {
+	rc, err := im.OpenLayer(i)
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +278,7 @@ func listBlob(im *ociImage, d ociDescriptor, inv *inventory) ([]fileEntry, error
 	if inv != nil {
 		wants, add = inv.wants, inv.add
 	}
-	entries, err := listLayer(rc, d.MediaType, wants, add)
+	entries, err := listLayer(rc, im.Manifest.Layers[i].MediaType, wants, add)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -96,7 +95,8 @@ func (fs Files) parents() []string {
 // writeDir writes files into dir, which must not exist or be empty. Every
 // file and directory gets its fixed mode and the epoch as its time, as in
 // the tarball, so that `bash build.sh` in the directory sends BuildKit the
-// same context either way.
+// same context either way. Everything is written through an os.Root, so
+// no name can land outside dir.
 func writeDir(dir string, files Files, epoch int64) error {
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return fmt.Errorf("%s exists and is not empty; give a new directory", dir)
@@ -110,33 +110,32 @@ func writeDir(dir string, files Files, epoch int64) error {
 	if err != nil {
 		return err
 	}
-	for _, d := range sorted.parents() {
-		if err := os.Mkdir(filepath.Join(dir, filepath.FromSlash(d)), 0o755); err != nil {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	dirs := sorted.parents()
+	for _, d := range dirs {
+		if err := root.Mkdir(d, 0o755); err != nil {
 			return err
 		}
 	}
 	t := time.Unix(epoch, 0)
 	for _, f := range sorted {
-		p := filepath.Join(dir, filepath.FromSlash(f.Name))
-		if err := os.WriteFile(p, f.Data, f.Mode()); err != nil {
+		if err := writeNew(root, f.Name, f.Data, f.Mode()); err != nil {
 			return err
 		}
-		// WriteFile applies the umask; the bundle's modes are fixed.
-		if err := os.Chmod(p, f.Mode()); err != nil {
-			return err
-		}
-		if err := os.Chtimes(p, t, t); err != nil {
+		if err := root.Chtimes(f.Name, t, t); err != nil {
 			return err
 		}
 	}
 	// Directories last, deepest first: writing into one changes its time.
-	dirs := sorted.parents()
 	for i := len(dirs) - 1; i >= 0; i-- {
-		p := filepath.Join(dir, filepath.FromSlash(dirs[i]))
-		if err := os.Chmod(p, 0o755); err != nil {
+		if err := root.Chmod(dirs[i], 0o755); err != nil {
 			return err
 		}
-		if err := os.Chtimes(p, t, t); err != nil {
+		if err := root.Chtimes(dirs[i], t, t); err != nil {
 			return err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
@@ -26,7 +27,7 @@ func probeContents(t *testing.T) *contents {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if errs := recipe.Validate(set); len(errs) > 0 {
+	if errs := recipe.Validate(set, recipe.Rules{Size: device.ParseSize}); len(errs) > 0 {
 		t.Fatalf("testdata/probe is invalid:\n%v", errs)
 	}
 	p, err := plan.New(set, "probe-sim", plan.Options{})

@@ -35,7 +35,10 @@ const listingHeader = "# macabox layer listing v1: path\ttype+mode\tuid:gid\tsiz
 
 // listLayer reads one layer blob (tar, optionally gzip'd) and returns its
 // entries in path order. capture is called with the content of the files
-// whose path it accepts, for the package inventory.
+// whose path it accepts, for the package inventory. The listing is the
+// bundle's own format, fixed so that one layer always gives the same bytes
+// and a reviewer can read it with zcat; image libraries offer layer access,
+// not such a listing, and archive/tar is all it needs.
 func listLayer(r io.Reader, mediaType string, capture func(path string) bool, captured func(path string, data []byte)) ([]fileEntry, error) {
 	var tr *tar.Reader
 	switch {

@@ -71,7 +71,7 @@ func (b *Opened) Extract(exp *Expected, parent string) (map[string]string, error
 // not the recorded one, explains the difference: the first layer that
 // differs with its Dockerfile line, recipe step and files, or the config.
 func (b *Opened) Compare(exp *Expected, layout, manifestDigest string) (platform string, x *Explanation, err error) {
-	im, err := readImage(layout, manifestDigest)
+	im, err := builder.OpenLayoutImage(layout, manifestDigest)
 	if err != nil {
 		return "", nil, err
 	}

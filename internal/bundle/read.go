@@ -4,12 +4,12 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -163,19 +163,21 @@ func (l *loaded) refuseFileDirClashes() {
 }
 
 // loadDir reads a bundle directory without following links: a symbolic
-// link, device or socket inside is refused, not read through.
+// link, device or socket inside is refused, not read through. Files are
+// opened through an os.Root, so no name, and no directory swapped for a
+// link while the bundle is read, can lead outside dir.
 func loadDir(dir string) (*loaded, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading bundle %s: %w", dir, err)
+	}
+	defer root.Close()
 	l := &loaded{files: map[string][]byte{}}
 	var total int64
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		name := filepath.ToSlash(rel)
 		if name == "." {
 			return nil
 		}
@@ -183,7 +185,7 @@ func loadDir(dir string) (*loaded, error) {
 		case t.IsDir():
 			return nil
 		case t&fs.ModeSymlink != 0:
-			target, _ := os.Readlink(p)
+			target, _ := root.Readlink(name)
 			l.refuse(name, "symbolic link to "+target)
 			return nil
 		case !t.IsRegular():
@@ -193,7 +195,7 @@ func loadDir(dir string) (*loaded, error) {
 		if len(l.files) >= maxBundleFiles {
 			return fmt.Errorf("more than %d files", maxBundleFiles)
 		}
-		data, err := readRegular(p)
+		data, err := readRegular(root, name)
 		if err != nil {
 			return err
 		}
@@ -212,8 +214,8 @@ func loadDir(dir string) (*loaded, error) {
 
 // readRegular reads a file that must still be a regular file once opened,
 // so one swapped for a link or a pipe after the walk is not read through.
-func readRegular(p string) ([]byte, error) {
-	f, err := os.Open(p)
+func readRegular(root *os.Root, name string) ([]byte, error) {
+	f, err := root.Open(name)
 	if err != nil {
 		return nil, err
 	}
@@ -222,12 +224,12 @@ func readRegular(p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	lfi, err := os.Lstat(p)
+	lfi, err := root.Lstat(name)
 	if err != nil {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() || !os.SameFile(fi, lfi) {
-		return nil, fmt.Errorf("%s changed while it was read", p)
+		return nil, fmt.Errorf("%s changed while it was read", name)
 	}
 	var b bytes.Buffer
 	if _, err := io.Copy(&b, io.LimitReader(f, maxBundleBytes+1)); err != nil {
@@ -238,12 +240,27 @@ func readRegular(p string) ([]byte, error) {
 
 // extract writes verified files into a new directory under parent (the
 // system's temporary directory when empty), with the bundle's modes. It is
-// only ever called on a bundle that verified, so every name was checked.
+// only ever called on a bundle that verified, so every name was checked;
+// the names are checked again, and written through an os.Root, so that
+// none can land outside the directory.
 func extract(files map[string][]byte, execs map[string]bool, parent string) (string, error) {
 	dir, err := os.MkdirTemp(parent, "macabox-bundle-")
 	if err != nil {
 		return "", err
 	}
+	if err := extractInto(dir, files, execs); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return dir, nil
+}
+
+func extractInto(dir string, files map[string][]byte, execs map[string]bool) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
@@ -251,33 +268,32 @@ func extract(files map[string][]byte, execs map[string]bool, parent string) (str
 	slices.Sort(names)
 	for _, n := range names {
 		if err := checkName(n); err != nil {
-			os.RemoveAll(dir)
-			return "", err
+			return err
 		}
-		p := filepath.Join(dir, filepath.FromSlash(n))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			os.RemoveAll(dir)
-			return "", err
+		if err := root.MkdirAll(path.Dir(n), 0o755); err != nil {
+			return fmt.Errorf("extracting %s: %w", n, err)
 		}
 		mode := fs.FileMode(0o644)
 		if execs[n] {
 			mode = 0o755
 		}
-		// O_EXCL: nothing may already be there, not even a link.
-		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-		if err == nil {
-			_, err = f.Write(files[n])
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-		}
-		if err == nil {
-			err = os.Chmod(p, mode)
-		}
-		if err != nil {
-			os.RemoveAll(dir)
-			return "", fmt.Errorf("extracting %s: %w", n, err)
+		if err := writeNew(root, n, files[n], mode); err != nil {
+			return fmt.Errorf("extracting %s: %w", n, err)
 		}
 	}
-	return dir, nil
+	return nil
+}
+
+// writeNew creates name under root with exactly mode (the umask aside):
+// O_EXCL, so nothing may already be there, not even a link.
+func writeNew(root *os.Root, name string, data []byte, mode fs.FileMode) error {
+	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	return errors.Join(err, f.Close())
 }

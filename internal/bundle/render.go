@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ccf-ai-infra/macabox/internal/device"
+	"github.com/ccf-ai-infra/macabox/internal/imageref"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
 	"github.com/ccf-ai-infra/macabox/internal/shell"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
@@ -299,10 +300,25 @@ func assigneeText(a string) string {
 	return a
 }
 
+// fullName spells a reference as BuildKit names it in its progress:
+// "debian:12" is docker.io/library/debian:12.
+func fullName(s string) string {
+	ref, err := imageref.Parse(s)
+	if err != nil {
+		return s
+	}
+	return ref.Full()
+}
+
 // trimDigest drops a digest from a reference, so it can be pinned anew.
-func trimDigest(ref string) string {
-	r, _, _ := strings.Cut(ref, "@")
-	return r
+// A value that is no image reference is kept as it is: it came from the
+// bundle, and the rebuild will name what is wrong with it.
+func trimDigest(s string) string {
+	ref, err := imageref.Parse(s)
+	if err != nil {
+		return s
+	}
+	return ref.WithoutDigest()
 }
 
 func unixUTC(epoch int64) time.Time { return time.Unix(epoch, 0).UTC() }

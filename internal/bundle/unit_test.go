@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/ccf-ai-infra/macabox/internal/builder"
 )
 
@@ -62,23 +64,29 @@ COPY --from=a.helper /out /out
 LABEL "k"="v"
 `
 
-func TestScanDockerfile(t *testing.T) {
-	chain := finalChain(scanDockerfile([]byte(sampleDockerfile)))
+// TestFinalChain: the instructions of the last stage and the stages it
+// builds on, by BuildKit's reading of continuations, comments and heredocs;
+// a Dockerfile BuildKit refuses gives none.
+func TestFinalChain(t *testing.T) {
+	chain := finalChain([]byte(sampleDockerfile))
 	var got []string
 	for _, ins := range chain {
-		got = append(got, ins.Keyword+"@"+strconv.Itoa(ins.Line))
+		got = append(got, ins.Keyword+"@"+strconv.Itoa(ins.StartLine))
 	}
 	want := []string{"ARG@6", "ENV@7", "RUN@8", "COPY@12", "ARG@18", "RUN@19", "COPY@22", "LABEL@23"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("final chain %v, want %v", got, want)
 	}
-	if chain[2].EndLine != 11 {
-		t.Errorf("the continued RUN ends at line %d, want 11", chain[2].EndLine)
+	if chain[2].EndLine != 11 || chain[5].EndLine != 21 {
+		t.Errorf("the continued RUN ends at line %d, the heredoc at %d; want 11 and 21", chain[2].EndLine, chain[5].EndLine)
+	}
+	if got := finalChain([]byte("FROM scratch\nFROB x\n")); got != nil {
+		t.Errorf("an unreadable Dockerfile gave the chain %+v", got)
 	}
 }
 
 func TestLayerOrigins(t *testing.T) {
-	cfg := ociConfig{History: []ociHistory{
+	im := &builder.LayoutImage{Config: ocispec.Image{History: []ocispec.History{
 		{CreatedBy: "ADD rootfs.tar /"},
 		{CreatedBy: "CMD [\"bash\"]", EmptyLayer: true},
 		{CreatedBy: "ARG SOURCE_DATE_EPOCH=1", EmptyLayer: true},
@@ -89,15 +97,15 @@ func TestLayerOrigins(t *testing.T) {
 		{CreatedBy: "RUN |1 SOURCE_DATE_EPOCH=1 /bin/sh -c echo heredoc # buildkit"},
 		{CreatedBy: "COPY /out /out # buildkit"},
 		{CreatedBy: "LABEL k=v", EmptyLayer: true},
-	}}
-	got := layerOrigins(cfg, []byte(sampleDockerfile))
+	}}}
+	got := layerOrigins(im, []byte(sampleDockerfile))
 	want := []layerOrigin{{Base: true}, {Line: 8, Instruction: "RUN"}, {Line: 12, Instruction: "COPY"}, {Line: 19, Instruction: "RUN"}, {Line: 22, Instruction: "COPY"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("origins %+v, want %+v", got, want)
 	}
 	// A history that does not line up keeps no lines rather than wrong ones.
-	cfg.History[5].CreatedBy = "RUN something else"
-	for _, o := range layerOrigins(cfg, []byte(sampleDockerfile)) {
+	im.Config.History[5].CreatedBy = "RUN something else"
+	for _, o := range layerOrigins(im, []byte(sampleDockerfile)) {
 		if o.Line != 0 {
 			t.Errorf("mismatched history still mapped a layer to line %d", o.Line)
 		}

@@ -298,6 +298,35 @@ func TestExtractOnlyWritesInsideItsDirectory(t *testing.T) {
 	}
 }
 
+// TestReadsStayInsideTheBundle: a directory of the bundle that is a link to
+// elsewhere is refused by the walk, and a file is never read through it
+// even when the walk is raced (the link appearing after it looked).
+func TestReadsStayInsideTheBundle(t *testing.T) {
+	dir := writeSampleDir(t)
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "secret"), []byte("outside"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "elsewhere")); err != nil {
+		t.Fatal(err)
+	}
+	l, err := loadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, read := l.files["elsewhere/secret"]; read || !hasProblem(l.refused, ProblemRefused, "elsewhere") {
+		t.Errorf("files %d, refused %v: want the link refused and nothing read through it", len(l.files), l.refused)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	if data, err := readRegular(root, "elsewhere/secret"); err == nil {
+		t.Errorf("read %q through a link that leaves the bundle", data)
+	}
+}
+
 func TestParseSums(t *testing.T) {
 	good := strings.Repeat("a", 64)
 	for _, bad := range []string{

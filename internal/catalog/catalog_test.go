@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ccf-ai-infra/macabox/internal/builder"
+	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
@@ -28,7 +29,7 @@ func loadCatalog(t *testing.T) *recipe.Set {
 	if err != nil {
 		t.Fatalf("loading the recipes:\n%v", err)
 	}
-	if errs := recipe.Validate(set); len(errs) > 0 {
+	if errs := recipe.Validate(set, recipe.Rules{Size: device.ParseSize}); len(errs) > 0 {
 		t.Fatalf("the project's recipes are invalid:\n%v", errs)
 	}
 	return set

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -52,7 +53,7 @@ func runDoctor(ctx context.Context, o *doctorOptions, s Streams) error {
 	if o.json {
 		err = r.WriteJSON(s.Out)
 	} else {
-		err = r.WriteText(s.Out, isTerminal(s.Out))
+		err = r.WriteText(s.Out, colorFor(s.Out, os.Getenv))
 	}
 	if err != nil {
 		return err

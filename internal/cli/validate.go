@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
@@ -53,7 +54,7 @@ func runValidate(o *validateOptions, s Streams) error {
 		return outcome(err)
 	}
 	if set != nil {
-		errs = append(errs, recipe.Validate(set)...)
+		errs = append(errs, recipe.Validate(set, recipe.Rules{Size: device.ParseSize})...)
 	}
 	errs = onlyFiles(errs, o.paths)
 	if len(errs) > 0 {

@@ -2,8 +2,11 @@ package device
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+
+	units "github.com/docker/go-units"
 )
 
 // Unlimited is the ulimit value Docker reads as "no limit".
@@ -25,39 +28,29 @@ const (
 	DefaultShmSize int64 = 8 << 30
 )
 
-var sizeUnits = []struct {
-	suffix string
-	shift  uint
-}{{"t", 40}, {"g", 30}, {"m", 20}, {"k", 10}, {"", 0}}
-
-// ParseSize reads a byte count as docker run does: a number with an
-// optional binary unit k, m, g or t (8m, 64M, 8GiB and 8388608 all work).
+// ParseSize reads a byte count exactly as docker run --shm-size does
+// (go-units' RAMInBytes): a number, which may have a fraction, and an
+// optional binary unit k, m, g, t or p followed by an optional b or ib, in
+// any case: 8388608, 8m, 64M, 8GiB and 1.5g all work. Negative sizes and
+// sizes beyond what an int64 holds are refused.
 func ParseSize(s string) (int64, error) {
-	num := strings.ToLower(strings.TrimSpace(s))
-	if trimmed, ok := strings.CutSuffix(num, "ib"); ok {
-		num = trimmed
-	} else {
-		num = strings.TrimSuffix(num, "b")
+	n, err := units.RAMInBytes(s)
+	if err != nil {
+		return 0, fmt.Errorf("size %q: want a number of bytes with an optional unit k, m, g, t or p", s)
 	}
-	for _, u := range sizeUnits {
-		digits, ok := strings.CutSuffix(num, u.suffix)
-		if !ok {
-			continue
-		}
-		n, err := strconv.ParseInt(strings.TrimSpace(digits), 10, 64)
-		if err != nil || n < 0 || n > (1<<62)>>u.shift {
-			break
-		}
-		return n << u.shift, nil
+	// RAMInBytes multiplies in floating point; a product beyond int64
+	// comes back negative or, on some CPUs, as the largest int64.
+	if n < 0 || n == math.MaxInt64 {
+		return 0, fmt.Errorf("size %q is too large", s)
 	}
-	return 0, fmt.Errorf("size %q: want a number of bytes with an optional unit k, m, g or t", s)
+	return n, nil
 }
 
-// ParseLimit reads a ulimit value: a size as ParseSize reads it, or
-// "unlimited" (also "-1").
+// ParseLimit reads a ulimit value: "unlimited" or -1 (which docker run
+// --ulimit takes for no limit), or a size as ParseSize reads it, where
+// docker run takes only a number of bytes.
 func ParseLimit(s string) (int64, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "unlimited", "-1":
+	if strings.EqualFold(s, "unlimited") || s == "-1" {
 		return Unlimited, nil
 	}
 	n, err := ParseSize(s)
@@ -67,15 +60,23 @@ func ParseLimit(s string) (int64, error) {
 	return n, nil
 }
 
+// sizeUnits are the units FormatSize writes, largest first.
+var sizeUnits = []struct {
+	suffix string
+	size   int64
+}{{"t", units.TiB}, {"g", units.GiB}, {"m", units.MiB}, {"k", units.KiB}}
+
 // FormatSize renders n in the largest binary unit that divides it exactly,
-// in a form both ParseSize and docker run read back.
+// in a form both ParseSize and docker run read back. It is written here
+// because go-units only formats sizes approximately (four significant
+// digits), and a docker run line must carry the exact size.
 func FormatSize(n int64) string {
 	if n == Unlimited {
 		return "unlimited"
 	}
 	for _, u := range sizeUnits {
-		if u.shift > 0 && n > 0 && n%(1<<u.shift) == 0 {
-			return strconv.FormatInt(n>>u.shift, 10) + u.suffix
+		if n > 0 && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.suffix
 		}
 	}
 	return strconv.FormatInt(n, 10)

@@ -8,17 +8,21 @@ import (
 	"github.com/ccf-ai-infra/macabox/internal/device"
 )
 
+// TestParseSize: sizes read as docker run --shm-size reads them, fractions,
+// spaces before the unit and petabytes included; what docker refuses, and
+// sizes an int64 cannot hold, are refused.
 func TestParseSize(t *testing.T) {
 	tests := map[string]int64{
 		"8388608": 8 << 20, "8m": 8 << 20, "8M": 8 << 20, "8MiB": 8 << 20, "8mb": 8 << 20,
 		"64k": 64 << 10, "8g": 8 << 30, "1t": 1 << 40, "0": 0, "512b": 512,
+		"1.5g": 3 << 29, ".5k": 512, "8 g": 8 << 30, "2p": 2 << 50, "1e3": 1000,
 	}
 	for in, want := range tests {
 		if got, err := device.ParseSize(in); err != nil || got != want {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "m", "-1", "8x", "1.5g", "99999999999t"} {
+	for _, bad := range []string{"", "m", "-1", "8x", "8kk", "8mbb", " 8g", "8g ", "99999999999t", "1e400"} {
 		if _, err := device.ParseSize(bad); err == nil {
 			t.Errorf("ParseSize(%q) succeeded, want an error", bad)
 		}
@@ -26,18 +30,20 @@ func TestParseSize(t *testing.T) {
 }
 
 func TestParseLimit(t *testing.T) {
-	for in, want := range map[string]int64{"unlimited": device.Unlimited, "-1": device.Unlimited, "16m": 16 << 20} {
+	for in, want := range map[string]int64{"unlimited": device.Unlimited, "Unlimited": device.Unlimited, "-1": device.Unlimited, "16m": 16 << 20, "1.5m": 3 << 19} {
 		if got, err := device.ParseLimit(in); err != nil || got != want {
 			t.Errorf("ParseLimit(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	if _, err := device.ParseLimit("lots"); err == nil {
-		t.Error("ParseLimit(lots) succeeded")
+	for _, bad := range []string{"lots", "-2", "-1m"} {
+		if _, err := device.ParseLimit(bad); err == nil {
+			t.Errorf("ParseLimit(%q) succeeded", bad)
+		}
 	}
 }
 
 func TestFormatSizeRoundTrips(t *testing.T) {
-	for n, want := range map[int64]string{8 << 20: "8m", 8 << 30: "8g", 1536: "1536", 3 << 10: "3k", device.Unlimited: "unlimited"} {
+	for n, want := range map[int64]string{8 << 20: "8m", 8 << 30: "8g", 1536: "1536", 3 << 10: "3k", 5 << 40: "5t", device.Unlimited: "unlimited"} {
 		if got := device.FormatSize(n); got != want {
 			t.Errorf("FormatSize(%d) = %q, want %q", n, got, want)
 		}

@@ -2,7 +2,10 @@ package device_test
 
 import (
 	"reflect"
+	"strings"
 	"testing"
+
+	units "github.com/docker/go-units"
 
 	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/device/devicetest"
@@ -40,5 +43,30 @@ func TestDockerRunArgsSplitsSoftAndHardLimits(t *testing.T) {
 	s := device.Spec{Ulimits: []device.Ulimit{{Name: "memlock", Soft: 1024, Hard: 2048}}}
 	if got, want := s.DockerRunArgs(), []string{"--ulimit=memlock=1024:2048"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("args = %q, want %q", got, want)
+	}
+}
+
+// TestDockerRunArgsUlimitsReadByDocker: every --ulimit value, unlimited
+// included, reads back through docker's own parser as the limits asked for.
+func TestDockerRunArgsUlimitsReadByDocker(t *testing.T) {
+	want := []device.Ulimit{
+		{Name: "memlock", Soft: device.Unlimited, Hard: device.Unlimited},
+		{Name: "stack", Soft: 64 << 20, Hard: 64 << 20},
+		{Name: "nofile", Soft: 1024, Hard: 4096},
+	}
+	var got []device.Ulimit
+	for _, arg := range (device.Spec{Ulimits: want}).DockerRunArgs() {
+		v, ok := strings.CutPrefix(arg, "--ulimit=")
+		if !ok {
+			t.Fatalf("unexpected flag %q", arg)
+		}
+		u, err := units.ParseUlimit(v)
+		if err != nil {
+			t.Fatalf("docker cannot read %q: %v", arg, err)
+		}
+		got = append(got, device.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("docker read %+v, want %+v", got, want)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ccf-ai-infra/macabox/internal/builder"
+	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
@@ -250,7 +251,7 @@ layers: [%[1]s-layer]
 	if err != nil {
 		t.Fatal(err)
 	}
-	if errs := recipe.Validate(set); len(errs) > 0 {
+	if errs := recipe.Validate(set, recipe.Rules{Size: device.ParseSize}); len(errs) > 0 {
 		t.Fatalf("the test's recipes are invalid:\n%v", errs)
 	}
 	return set

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
@@ -161,7 +162,7 @@ func ResolveTarget(rootFlag, target string) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	if errs := recipe.Validate(set); len(errs) > 0 {
+	if errs := recipe.Validate(set, recipe.Rules{Size: device.ParseSize}); len(errs) > 0 {
 		return nil, errs
 	}
 	if !isFile {

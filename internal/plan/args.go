@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ccf-ai-infra/macabox/internal/imageref"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
@@ -111,9 +112,9 @@ func (r *resolver) resolveArgs() error {
 // with the values the base chain gives them.
 func (r *resolver) addBuiltins() {
 	p := r.plan
-	arch := p.Platform
-	if _, after, ok := strings.Cut(arch, "/"); ok {
-		arch, _, _ = strings.Cut(after, "/")
+	var arch string
+	if pl, err := imageref.ParsePlatform(p.Platform); err == nil {
+		arch = pl.Architecture
 	}
 	values := map[string]string{
 		"MACA_VERSION":   p.MACA.Version,
@@ -126,6 +127,7 @@ func (r *resolver) addBuiltins() {
 		"MACA_VERSION": "the base chain declares no maca",
 		"MACA_PATH":    "the base chain declares no maca",
 		"PYTHON":       "the base chain declares no python",
+		"TARGETARCH":   "the platform " + p.Platform + " is not os/arch",
 	}
 	for _, name := range recipe.BuiltinArgs() {
 		v, known := values[name]

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,7 +12,12 @@ import (
 
 func loadCase(t *testing.T, name string) *recipe.Set {
 	t.Helper()
-	set, err := recipe.LoadTree(filepath.Join("testdata", name))
+	return loadTree(t, filepath.Join("testdata", name))
+}
+
+func loadTree(t *testing.T, dir string) *recipe.Set {
+	t.Helper()
+	set, err := recipe.LoadTree(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,12 +76,49 @@ func TestSetArgs(t *testing.T) {
 	_, err = New(set, "tool-sim", Options{Args: map[string]string{"VERSION": "1\nRUN evil"}})
 	wantErr(t, err, "--set VERSION", "line break")
 
-	p, err := New(set, "tool-sim", Options{Args: map[string]string{"VERSION": `$(id)"q"`}})
+	// The stack's tag follows VERSION through TAG, and a tag must be an
+	// image reference once substituted.
+	_, err = New(set, "tool-sim", Options{Args: map[string]string{"VERSION": `$(id)"q"`}})
+	wantErr(t, err, "tool.yaml:25:8:", `"localhost:5000/macabox/tool:v$(id)\"q\"-beta" is not an image reference`)
+
+	p, err := New(set, "tool-sim", Options{Args: map[string]string{"VERSION": "3.0-rc1_x"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, _ := findArg(p, "TAG"); a.Value != `v$(id)"q"` || a.Default != "v2.0" {
+	if a, _ := findArg(p, "TAG"); a.Value != "v3.0-rc1_x" || a.Default != "v2.0" {
 		t.Errorf("TAG follows --set VERSION as %q (default %q)", a.Value, a.Default)
+	}
+	if p.Tags[0] != "localhost:5000/macabox/tool:v3.0-rc1_x-beta" {
+		t.Errorf("tags %q", p.Tags)
+	}
+}
+
+// TestPlatformSpelledAsBuildKitDoes: a platform the builder normalises is
+// planned in normal form, so TARGETPLATFORM and TARGETARCH hold what
+// BuildKit will set.
+func TestPlatformSpelledAsBuildKitDoes(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, filepath.Join("testdata", "simple"), dir)
+	img := filepath.Join(dir, "images", "maca-sim.yaml")
+	data, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), "os: debian12\n", "os: debian12\nplatform: linux/x86_64\n", 1)
+	if edited == string(data) {
+		t.Fatal("the fixture has no os line to put the platform after")
+	}
+	if err := os.WriteFile(img, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(loadTree(t, dir), "hello-stack", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arch, _ := findArg(p, "TARGETARCH")
+	platform, _ := findArg(p, "TARGETPLATFORM")
+	if p.Platform != "linux/amd64" || arch.Value != "amd64" || platform.Value != "linux/amd64" {
+		t.Errorf("platform %q, TARGETPLATFORM %q, TARGETARCH %q; want linux/amd64 and amd64", p.Platform, platform.Value, arch.Value)
 	}
 }
 

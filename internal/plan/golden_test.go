@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
@@ -68,7 +69,7 @@ func planCase(t *testing.T, root, target string, args map[string]string) (*Plan,
 	if err != nil {
 		t.Fatal(err)
 	}
-	if errs := recipe.Validate(set); len(errs) > 0 {
+	if errs := recipe.Validate(set, recipe.Rules{Size: device.ParseSize}); len(errs) > 0 {
 		t.Fatalf("the case's recipes are invalid:\n%v", errs)
 	}
 	p, err := New(set, target, Options{Args: args})

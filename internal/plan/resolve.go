@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 
+	"github.com/ccf-ai-infra/macabox/internal/imageref"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
@@ -157,12 +157,23 @@ func (r *resolver) describeBase() {
 				p.Python = im.Python.Path.Value
 			}
 			if im.Platform.Value != "" {
-				p.Platform = im.Platform.Value
+				p.Platform = normalPlatform(im.Platform.Value)
 			}
 		case recipe.KindLayer:
 			p.Layers = append(p.Layers, u.name)
 		}
 	}
+}
+
+// normalPlatform spells a platform as BuildKit does (linux/x86_64 is
+// linux/amd64), so TARGETPLATFORM and TARGETARCH hold what the builder
+// will set. Validation has accepted the value; one that still does not
+// parse is kept as written for the builder to refuse.
+func normalPlatform(s string) string {
+	if n, err := imageref.NormalizePlatform(s); err == nil {
+		return n
+	}
+	return s
 }
 
 // resolveTags substitutes arguments in the stack's tags, so that a tag can
@@ -173,7 +184,7 @@ func (r *resolver) resolveTags() {
 	}
 	for _, t := range r.stack.doc.Stack.Tags {
 		tag, ok := r.subst(t, "tags")
-		if ok && (tag == "" || strings.ContainsAny(tag, " \t")) {
+		if _, err := imageref.Parse(tag); ok && err != nil {
 			r.fail(t.Pos, "tags", "%q is not an image reference", tag)
 		}
 		r.plan.Tags = append(r.plan.Tags, tag)

@@ -104,12 +104,12 @@ smoke:
 
 func BenchmarkValidate1000(b *testing.B) {
 	s := benchSet(b, 1000)
-	if errs := Validate(s); errs != nil {
+	if errs := Validate(s, testRules); errs != nil {
 		b.Fatalf("the generated recipes do not validate:\n%v", errs)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		Validate(s)
+		Validate(s, testRules)
 	}
 }
 

@@ -6,13 +6,15 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // decoder fills the recipe model from a yaml.Node tree by hand, because
 // yaml.v3's own decoding cannot report duplicate keys inside a Node, does not
 // keep positions, and stops at the first error. Struct tags (see fields.go)
 // say what is allowed, so this file holds no knowledge of particular kinds.
+// No decoding library in the module graph keeps a position on every field
+// and reports every problem at once, which is what recipe messages need.
 type decoder struct {
 	file  string
 	types typeTable

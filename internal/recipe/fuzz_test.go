@@ -51,7 +51,7 @@ func FuzzLoad(f *testing.F) {
 		docs, err := Load("fuzz.yaml", data)
 		checkErrors(t, err)
 		if len(docs) > 0 {
-			checkErrors(t, Validate(&Set{Docs: docs}).Err())
+			checkErrors(t, Validate(&Set{Docs: docs}, testRules).Err())
 		}
 	})
 }
@@ -132,6 +132,6 @@ tags: [V]
 		src := strings.ReplaceAll(tmpl, "V", strconv.QuoteToASCII(value))
 		docs, err := Load("fuzz.yaml", []byte(src))
 		checkErrors(t, err)
-		checkErrors(t, Validate(&Set{Docs: docs}).Err())
+		checkErrors(t, Validate(&Set{Docs: docs}, testRules).Err())
 	})
 }

@@ -19,7 +19,7 @@ func TestValidRecipes(t *testing.T) {
 	if len(s.Docs) == 0 {
 		t.Fatal("no documents in testdata/valid")
 	}
-	if errs := Validate(s); errs != nil {
+	if errs := Validate(s, testRules); errs != nil {
 		t.Fatalf("validating:\n%v", errs)
 	}
 }
@@ -73,7 +73,7 @@ func problems(t *testing.T, path string) string {
 		t.Fatalf("loading %s: %v", path, err)
 	}
 	if s != nil {
-		all = append(all, Validate(s)...)
+		all = append(all, Validate(s, testRules)...)
 	}
 	if len(all) == 0 {
 		return ""

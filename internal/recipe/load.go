@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // kindType pairs a document kind with the struct it decodes into.

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // TestGeneratedDocsUpToDate fails when docs/reference differs from what the
@@ -139,7 +139,7 @@ func TestSchemaRejectsInvalidRecipes(t *testing.T) {
 			}
 		}
 		docs, err := Load("x.yaml", []byte(src))
-		if err == nil && Validate(&Set{Docs: docs}) == nil {
+		if err == nil && Validate(&Set{Docs: docs}, testRules) == nil {
 			t.Errorf("%s: loading and validation accept\n%s", name, src)
 		}
 	}
@@ -165,7 +165,7 @@ func TestReferenceExamplesValidate(t *testing.T) {
 		}
 		docs = append(docs, d...)
 	}
-	if errs := Validate(&Set{Docs: docs}); errs != nil {
+	if errs := Validate(&Set{Docs: docs}, testRules); errs != nil {
 		t.Fatalf("examples do not validate:\n%v", errs)
 	}
 }

@@ -163,7 +163,7 @@ type Python struct {
 // RunConfig holds container runtime wishes of a recipe.
 type RunConfig struct {
 	Privileged Bool `yaml:"privileged" doc:"the image needs --privileged; honoured only with --allow privileged"`
-	ShmSize    Str  `yaml:"shmSize" vars:"none" doc:"shared memory size, e.g. 8g"`
+	ShmSize    Str  `yaml:"shmSize" vars:"none" doc:"size of /dev/shm as docker run --shm-size reads it, e.g. 8g or 1.5g"`
 }
 
 // Layer is one application, installable on a base.

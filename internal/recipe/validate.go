@@ -1,8 +1,18 @@
 package recipe
 
 import (
+	"fmt"
 	"strings"
 )
+
+// Rules are the value checks whose rules another package owns: a recipe
+// says where a value is written, the owner what it may be. Passing them in
+// keeps this package free of the owner's imports. Every field must be set.
+type Rules struct {
+	// Size reads a byte size, such as runtime.shmSize, as the container
+	// runtime reads it (device.ParseSize).
+	Size func(string) (int64, error)
+}
 
 // Validate checks a loaded Set and reports every problem at once, sorted by
 // position. It never changes the Set and fills no defaults.
@@ -14,8 +24,11 @@ import (
 // Problems the loader reported (a missing required field, a value of the wrong
 // type) leave zero values behind; Validate skips those instead of reporting
 // them twice.
-func Validate(s *Set) Errors {
-	v := newValidator(s)
+func Validate(s *Set, r Rules) Errors {
+	if r.Size == nil {
+		panic("recipe.Validate: Rules.Size is not set")
+	}
+	v := newValidator(s, r)
 	for _, d := range s.Docs {
 		v.document(d)
 	}
@@ -36,11 +49,13 @@ type validator struct {
 	stacksOf  map[*Document][]*Document
 	reported  map[Error]bool // reference errors, which several contexts may find
 	regexps   map[string]compiled
+	rules     Rules
 }
 
-func newValidator(s *Set) *validator {
+func newValidator(s *Set, r Rules) *validator {
 	v := &validator{
 		set:       s,
+		rules:     r,
 		types:     typeTable{},
 		byName:    map[string]*Document{},
 		kindNames: map[Kind][]string{},
@@ -285,8 +300,17 @@ func (v *validator) baseFacts(base *Document) baseFacts {
 
 func (v *validator) runtime(r *RunConfig) {
 	if r != nil {
-		v.literal(r.ShmSize, "shmSize", checkShmSize)
+		v.literal(r.ShmSize, "shmSize", v.checkSize)
 	}
+}
+
+// checkSize reads a size through Rules.Size, so a recipe accepts exactly
+// the sizes the container runtime does.
+func (v *validator) checkSize(s string) error {
+	if _, err := v.rules.Size(s); err != nil {
+		return fmt.Errorf("%s is not a size such as 8g", quote(s))
+	}
+	return nil
 }
 
 // literal applies a format check to a value taken as written.

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ccf-ai-infra/macabox/internal/imageref"
 )
 
 // The value rules below keep rendering shell-safe: a value that passes them
@@ -17,22 +19,15 @@ import (
 // being able to start a new line, a new word or an option.
 
 var (
-	nameRE     = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`)
-	platformRE = regexp.MustCompile(`^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$`)
-	hex40RE    = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	hex64RE    = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	modeRE     = regexp.MustCompile(`^0?[0-7]{3,4}$`)
-	ownerRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$`)
-	idRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
-	distRE     = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$`)
-	shmRE      = regexp.MustCompile(`^[0-9]+[bkmgBKMG]?$`)
-	pyVerRE    = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)
-	hostRE     = regexp.MustCompile(`^[A-Za-z0-9.-]+(:[0-9]+)?$`)
-	// imageRefRE follows the distribution reference grammar closely enough to
-	// catch typos: [host[:port]/]path[:tag][@sha256:digest], lowercase path.
-	imageRefRE = regexp.MustCompile(`^(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?` +
-		`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*` +
-		`(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$`)
+	nameRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`)
+	hex40RE = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	hex64RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	modeRE  = regexp.MustCompile(`^0?[0-7]{3,4}$`)
+	ownerRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$`)
+	idRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
+	distRE  = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$`)
+	pyVerRE = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)
+	hostRE  = regexp.MustCompile(`^[A-Za-z0-9.-]+(:[0-9]+)?$`)
 )
 
 // maxNameLen bounds recipe, stage and test names; they become tags and paths.
@@ -118,11 +113,14 @@ func checkHTTPURL(s string) error { return checkURL(s, "http", "https") }
 
 func checkGitURL(s string) error { return checkURL(s, "https", "http", "ssh", "git") }
 
+// checkImageRef accepts "scratch" and what the registry grammar accepts
+// (imageref.Parse), so a recipe names only images docker and BuildKit can
+// pull.
 func checkImageRef(s string) error {
 	if s == "scratch" {
 		return nil
 	}
-	if len(s) > 512 || !imageRefRE.MatchString(s) {
+	if _, err := imageref.Parse(s); err != nil {
 		return fmt.Errorf("%s is not an image reference such as registry.example.com/repo:tag", quote(s))
 	}
 	return nil
@@ -192,16 +190,11 @@ func checkHost(s string) error {
 	return nil
 }
 
+// checkPlatform accepts os/arch[/variant] as BuildKit reads it
+// (imageref.ParsePlatform).
 func checkPlatform(s string) error {
-	if !platformRE.MatchString(s) {
+	if _, err := imageref.ParsePlatform(s); err != nil {
 		return fmt.Errorf("%s is not a platform such as linux/amd64", quote(s))
-	}
-	return nil
-}
-
-func checkShmSize(s string) error {
-	if !shmRE.MatchString(s) {
-		return fmt.Errorf("%s is not a size such as 8g", quote(s))
 	}
 	return nil
 }

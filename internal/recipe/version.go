@@ -9,7 +9,9 @@ import (
 
 // Version is a dotted numeric version such as 3.0.0.5. A "-suffix" (a chip
 // variant: 3.8.0.3-c600u) or "+local" part (a vendor build: 2.6.0+metax3.0.0.5)
-// is kept in Text but ignored for ordering.
+// is kept in Text but ignored for ordering. It is not semver: MACA versions
+// have four parts and vendor wheels add local parts, which semver libraries
+// refuse or order as prereleases, so versions and constraints are read here.
 type Version struct {
 	Parts []int
 	Text  string

@@ -29,7 +29,8 @@ type grepPattern struct {
 // Parsing with regexp/syntax rather than rewriting text gets escapes,
 // classes and flags right by construction: the ERE is printed from the same
 // tree Go matches with. Grouping parentheses are added where ERE precedence
-// needs them; they never change whether a line matches.
+// needs them; they never change whether a line matches. No library turns
+// RE2 into POSIX ERE, let alone refuses what grep cannot check line by line.
 func toERE(pattern string) (grepPattern, error) {
 	re, err := syntax.Parse("(?m)"+pattern, syntax.Perl)
 	if err != nil {
