@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 )
 
@@ -69,15 +70,26 @@ func (w *World) toolsAndRootfs(ctx context.Context) error {
 	if _, cached := w.cachedFixture(debianFixture, key); cached {
 		return w.log.Phase("tools", func() error { return w.ensureTools(ctx) })
 	}
-	rootfs := make(chan error, 1)
-	go func() {
-		rootfs <- w.log.Phase("debian-rootfs", func() error {
+	// The first failure stops the other job; its error is the one to show.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var first error
+	var once sync.Once
+	fail := func(err error) {
+		if err != nil {
+			once.Do(func() { first = err; cancel() })
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		fail(w.log.Phase("debian-rootfs", func() error {
 			_, err := w.ensureDebianRootfs(ctx)
 			return err
-		})
-	}()
-	toolsErr := w.log.Phase("tools", func() error { return w.ensureTools(ctx) })
-	return errors.Join(toolsErr, <-rootfs)
+		}))
+	})
+	fail(w.log.Phase("tools", func() error { return w.ensureTools(ctx) }))
+	wg.Wait()
+	return first
 }
 
 func (w *World) ensureDebian(ctx context.Context) error {
@@ -183,7 +195,7 @@ func (w *World) StopBuildkitd(name string) error {
 
 // withLock runs fn holding the world's lock.
 func (w *World) withLock(fn func() error) error {
-	unlock, err := lock(w.runDir(), lockWait)
+	unlock, err := lock(w.runDir(), lockWait, w.log.Printf)
 	if err != nil {
 		return err
 	}

@@ -122,9 +122,10 @@ func (w *World) dockerLoadFixture(ctx context.Context, f fixture, digest string)
 		return fmt.Errorf("docker tag %s %s failed: %w: %s", from, f.ref, err, lastLine(out))
 	}
 	if !dockerHasDigest(ctx, f.ref, digest) {
-		return fmt.Errorf("Docker has %s without digest %s", f.ref, digest)
+		return fmt.Errorf("after the pull, Docker's %s lacks digest %s", f.ref, digest)
 	}
-	w.log.Printf("docker: %s = %s@%s", f.ref, w.registryAddr()+"/"+strings.SplitN(f.repo, ":", 2)[0], digest)
+	name, _, _ := strings.Cut(f.repo, ":")
+	w.log.Printf("docker: %s = %s/%s@%s", f.ref, w.registryAddr(), name, digest)
 	return nil
 }
 
