@@ -56,6 +56,9 @@ func (w *World) buildctlBuild(ctx context.Context, addr, store, ref, logFile, co
 	cmd := exec.CommandContext(ctx, w.tools.Buildctl, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("build of %s: %w", ref, ctx.Err())
+		}
 		w.log.Printf("build of %s failed; last lines of %s:", ref, logFile)
 		w.log.Tail(logFile, 40)
 		return "", fmt.Errorf("build of %s failed (log: %s): %w", ref, logFile, err)
@@ -174,6 +177,9 @@ func (w *World) ensureDebianRootfs(ctx context.Context) (string, error) {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	daemon.TerminateGroupOnCancel(cmd)
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("debootstrap: %w", ctx.Err())
+		}
 		w.log.Printf("debootstrap failed; last lines of %s:", logFile)
 		w.log.Tail(logFile, 30)
 		return "", fmt.Errorf("could not make the Debian rootfs (is %s reachable? set MACABOX_DEBIAN_MIRROR): %w", w.DebianMirror, err)
