@@ -193,6 +193,10 @@ func (w *World) StopBuildkitd(name string) error {
 	return w.withLock(func() error { return w.stopBuildkitd(name) })
 }
 
+// lockWait is how long a command waits for another to finish: a cold `up`
+// on a slow machine takes about this long.
+const lockWait = 15 * time.Minute
+
 // withLock runs fn holding the world's lock.
 func (w *World) withLock(fn func() error) error {
 	unlock, err := lock(w.runDir(), lockWait, w.log.Printf)

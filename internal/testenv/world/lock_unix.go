@@ -11,10 +11,6 @@ import (
 	"time"
 )
 
-// lockWait is how long a command waits for another to finish: a cold `up`
-// on a slow machine takes about this long.
-const lockWait = 15 * time.Minute
-
 // lock takes an exclusive flock on run/testenv.lock, the lock the shell
 // version of scripts/testenv.sh took, so that two commands never start the
 // same daemon or write the same fixture at once. The descriptor is
