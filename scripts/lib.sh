@@ -1,7 +1,7 @@
 # shellcheck shell=bash
-# Shared helpers for scripts/testenv.sh and .ci/run. Sourced, never executed:
-# both callers must report progress and install host packages the same way,
-# so a CI log and a developer's terminal read alike.
+# Shared helpers for the scripts and .ci/run. Sourced, never executed: they
+# must report progress and install host packages the same way as the test
+# world's command does, so a CI log and a developer's terminal read alike.
 
 # Callers set LOG_PREFIX before sourcing to tell their messages apart.
 : "${LOG_PREFIX:=macabox}"
@@ -124,18 +124,4 @@ ensure_commands() {
 		command -v "$cmd" >/dev/null 2>&1 ||
 			die "installed ${pkgs[*]} but ${cmd} is still not on PATH (${PATH})"
 	done
-}
-
-# ensure_packages PACKAGE...: for packages needed for a file rather than a
-# command; e.g. busybox-static, since a `busybox` command may be the dynamic
-# one, useless in a FROM scratch image.
-ensure_packages() {
-	local pkg missing=()
-	for pkg in "$@"; do
-		if [[ $(dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null) != "install ok installed" ]]; then
-			missing+=("$pkg")
-		fi
-	done
-	((${#missing[@]} > 0)) || return 0
-	apt_install "missing packages: ${missing[*]}" "${missing[@]}"
 }

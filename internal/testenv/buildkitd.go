@@ -11,6 +11,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ccf-ai-infra/macabox/internal/testenv/buildkitd"
+	"github.com/ccf-ai-infra/macabox/internal/testenv/daemon"
 )
 
 // Buildkitd is a buildkitd started by StartBuildkitd for one test.
@@ -56,22 +59,13 @@ func WithStartTimeout(d time.Duration) BuildkitdOption {
 	return func(o *buildkitdOptions) { o.timeout = d }
 }
 
-// defaultBuildkitdConfig keeps a host's /etc/buildkit/buildkitd.toml out of
-// tests and matches the shared daemon that scripts/testenv.sh starts.
-const defaultBuildkitdConfig = `[worker.oci]
-  enabled = true
-  gc = true
-[worker.containerd]
-  enabled = false
-`
-
 // StartBuildkitd starts a fresh buildkitd (the pinned MACABOX_TEST_BUILDKITD)
 // with an empty root and its own socket, for tests that must not share a
 // cache with anything, such as reproducibility checks. The daemon is stopped
 // and its directory removed when the test ends, also when it fails.
 func StartBuildkitd(t testing.TB, opts ...BuildkitdOption) *Buildkitd {
 	t.Helper()
-	o := buildkitdOptions{config: defaultBuildkitdConfig, timeout: time.Minute}
+	o := buildkitdOptions{config: buildkitd.Config, timeout: time.Minute}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -97,18 +91,9 @@ func StartBuildkitd(t testing.TB, opts ...BuildkitdOption) *Buildkitd {
 	}
 	defer logf.Close()
 
-	args := append([]string{
-		"--config", config,
-		"--root", b.Root,
-		"--addr", b.Addr,
-		"--oci-worker=true",
-		"--containerd-worker=false",
-		"--oci-worker-net=host",
-	}, o.args...)
+	args := append(buildkitd.Args(config, b.Root, b.Addr), o.args...)
 	b.cmd = exec.Command(env.Buildkitd, args...)
-	// buildkitd makes its snapshot mount points under TMPDIR and does not
-	// always remove them; inside the daemon's own directory they go with it.
-	tmp := filepath.Join(b.Root, "tmp")
+	tmp := buildkitd.TempDir(b.Root)
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
@@ -140,27 +125,22 @@ func StartBuildkitd(t testing.TB, opts ...BuildkitdOption) *Buildkitd {
 	return b
 }
 
-// waitReady polls `buildctl debug workers` until the daemon lists its
-// workers: the socket appears before the workers are ready.
+// waitReady waits until the daemon lists its workers.
 func (b *Buildkitd) waitReady(buildctl string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	var lastErr error
-	for time.Now().Before(deadline) {
+	exited := func() error {
 		select {
 		case <-b.exited:
-			return fmt.Errorf("exited while starting: %v", b.err)
+			if b.err != nil {
+				return b.err
+			}
+			return errors.New("exit status 0")
 		default:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		out, err := exec.CommandContext(ctx, buildctl, "--addr", b.Addr, "debug", "workers").CombinedOutput()
-		cancel()
-		if err == nil {
 			return nil
 		}
-		lastErr = fmt.Errorf("%v: %s", err, strings.TrimSpace(string(out)))
-		time.Sleep(200 * time.Millisecond)
 	}
-	return fmt.Errorf("no answer within %v (last: %v)", timeout, lastErr)
+	return daemon.WaitReady(context.Background(), timeout, exited, func(ctx context.Context) error {
+		return buildkitd.Probe(ctx, buildctl, b.Addr)
+	})
 }
 
 // Stop terminates the daemon, and its whole process group if it does not

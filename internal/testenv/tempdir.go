@@ -1,10 +1,10 @@
 package testenv
 
 import (
-	"io/fs"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/ccf-ai-infra/macabox/internal/testenv/rmtree"
 )
 
 // TempDir returns a new, empty directory that is removed when the test and
@@ -21,25 +21,9 @@ func TempDir(t testing.TB) string {
 		t.Fatalf("testenv: creating temp dir: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := removeAll(dir); err != nil {
+		if err := rmtree.Remove(dir); err != nil {
 			t.Errorf("testenv: removing temp dir: %v", err)
 		}
 	})
 	return dir
-}
-
-func removeAll(dir string) error {
-	unmountUnder(dir)
-	if err := os.RemoveAll(dir); err == nil {
-		return nil
-	}
-	// Only a non-root user gets here for a read-only directory: make every
-	// directory writable and try again.
-	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() {
-			_ = os.Chmod(path, 0o700)
-		}
-		return nil
-	})
-	return os.RemoveAll(dir)
 }

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package testenv
+package rmtree
 
 // unmountUnder has nothing to do where buildkitd cannot run.
 func unmountUnder(string) {}
