@@ -237,7 +237,7 @@ func smokeTest(t *recipe.Test, recipeName string, pos recipe.Pos) smoke.Test {
 	st := smoke.Test{
 		Name: t.Name.Value, Recipe: recipeName,
 		Run: t.Run.Value, File: t.File.Value, Variable: t.Variable.Value,
-		Probe: t.Probe.Value, Timeout: t.Timeout.Value, Needs: values(t.Needs),
+		Probe: t.Probe.Value, Timeout: t.Timeout.Value, Needs: values(t.Needs), XFail: t.XFail.Value,
 	}
 	if pos.File != "" {
 		st.Origin = pos.File + ":" + strconv.Itoa(pos.Line)
