@@ -323,7 +323,6 @@ func trimDigest(s string) string {
 
 func unixUTC(epoch int64) time.Time { return time.Unix(epoch, 0).UTC() }
 
-
 // simulatedNoteOf is what the scripts of a bundle on a simulated base say.
 func simulatedNoteOf(e *Expected) string {
 	if !e.Simulated {
