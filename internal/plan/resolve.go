@@ -85,6 +85,13 @@ func New(set *recipe.Set, target string, opts Options) (*Plan, error) {
 		return nil, err
 	}
 	r.plan.InputsDigest = digest
+	if err := r.plan.identifySteps(); err != nil {
+		return nil, err
+	}
+	r.plan.findUnlocked()
+	if r.opts.Lock != nil {
+		r.applyLock(r.opts.Lock, r.opts.LockFile)
+	}
 	r.resolveLabels()
 	if err := r.errs.Err(); err != nil {
 		return nil, err
