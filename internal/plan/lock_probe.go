@@ -127,8 +127,8 @@ func pipProbe(o origin, py string) (before []shellCmd, report string) {
 func gitProbe(o origin, dest string) []shellCmd {
 	return []shellCmd{
 		cmd("mkdir -p " + shQuote(ProbeDir)),
-		cmd("git -C "+dest+" rev-parse HEAD >"+probePath(o.step, ProbeGit)),
-		cmd("git -C "+dest+" submodule status --recursive >>"+probePath(o.step, ProbeGit)),
+		cmd("git -C " + dest + " rev-parse HEAD >" + probePath(o.step, ProbeGit)),
+		cmd("git -C " + dest + " submodule status --recursive >>" + probePath(o.step, ProbeGit)),
 	}
 }
 

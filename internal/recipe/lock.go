@@ -31,16 +31,16 @@ const MaxLockSize = 4 << 20
 // list is sorted when written, so locking twice with nothing changed gives
 // the same bytes, and a change reads as a small diff in a pull request.
 type Lock struct {
-	Pos        Pos  `yaml:"-"`
-	APIVersion Str  `yaml:"apiVersion" required:"true" vars:"none" doc:"lock format version; must be macabox/v1"`
-	Kind       Str  `yaml:"kind" required:"true" enum:"Lock" vars:"none" doc:"always Lock"`
-	Target     Str  `yaml:"target" required:"true" vars:"none" doc:"the Stack or Image this lock pins"`
-	Platform   Str  `yaml:"platform" required:"true" vars:"none" doc:"the platform it was resolved for, e.g. linux/amd64"`
-	Inputs     Str  `yaml:"inputs" required:"true" vars:"none" doc:"the recipe inputs digest (sha256:...) the lock was made from: what --frozen compares"`
-	Bases      []LockedBase  `yaml:"bases" doc:"every FROM image, by the reference the recipes write and the manifest digest it resolved to"`
-	Args       []LockedArg   `yaml:"args" doc:"the build arguments as they were when locked (model revisions, release names and the like are pinned only as written)"`
-	Steps      []LockedStep  `yaml:"steps" doc:"every build step in order: its inputs digest, and for apt, dnf, pip, git and download steps what it resolved to"`
-	Unlocked   []Unlocked    `yaml:"unlocked" doc:"what the lock cannot pin: steps that fetch from the network in a plain run script"`
+	Pos        Pos          `yaml:"-"`
+	APIVersion Str          `yaml:"apiVersion" required:"true" vars:"none" doc:"lock format version; must be macabox/v1"`
+	Kind       Str          `yaml:"kind" required:"true" enum:"Lock" vars:"none" doc:"always Lock"`
+	Target     Str          `yaml:"target" required:"true" vars:"none" doc:"the Stack or Image this lock pins"`
+	Platform   Str          `yaml:"platform" required:"true" vars:"none" doc:"the platform it was resolved for, e.g. linux/amd64"`
+	Inputs     Str          `yaml:"inputs" required:"true" vars:"none" doc:"the recipe inputs digest (sha256:...) the lock was made from: what --frozen compares"`
+	Bases      []LockedBase `yaml:"bases" doc:"every FROM image, by the reference the recipes write and the manifest digest it resolved to"`
+	Args       []LockedArg  `yaml:"args" doc:"the build arguments as they were when locked (model revisions, release names and the like are pinned only as written)"`
+	Steps      []LockedStep `yaml:"steps" doc:"every build step in order: its inputs digest, and for apt, dnf, pip, git and download steps what it resolved to"`
+	Unlocked   []Unlocked   `yaml:"unlocked" doc:"what the lock cannot pin: steps that fetch from the network in a plain run script"`
 }
 
 // LockedBase is one FROM image.
@@ -71,8 +71,8 @@ type LockedStep struct {
 
 // LockedPackage is one installed package.
 type LockedPackage struct {
-	Name    Str `yaml:"name" required:"true" vars:"none" doc:"package name"`
-	Version Str `yaml:"version" required:"true" vars:"none" doc:"exact version (apt: Debian version; dnf: [epoch:]version-release; pip: the distribution's version)"`
+	Name    Str  `yaml:"name" required:"true" vars:"none" doc:"package name"`
+	Version Str  `yaml:"version" required:"true" vars:"none" doc:"exact version (apt: Debian version; dnf: [epoch:]version-release; pip: the distribution's version)"`
 	Arch    Str  `yaml:"arch" vars:"none" doc:"apt and dnf: the architecture installed"`
 	Archive Str  `yaml:"archive" vars:"none" doc:"apt: the archive it came from (URL, suite and component)"`
 	SHA256  Str  `yaml:"sha256" vars:"none" doc:"pip: sha256 of the file pip chose (64 hex digits)"`
