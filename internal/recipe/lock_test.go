@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 func sampleLock() *Lock {
@@ -84,6 +86,42 @@ func TestLockProblemsArePositioned(t *testing.T) {
 	for _, junk := range []string{"", "[]", "a: [", "kind: Lock\n---\nkind: Lock\n", "x\x00"} {
 		if _, err := ParseLock("x.lock.yaml", []byte(junk)); err == nil {
 			t.Errorf("%q was accepted", junk)
+		}
+	}
+}
+
+// TestLockSchemaAcceptsWrittenLocks: what Encode writes passes the
+// generated schema, and a lock with an unknown field does not.
+func TestLockSchemaAcceptsWrittenLocks(t *testing.T) {
+	data, err := LockSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	if err := c.AddResource(LockSchemaID, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(LockSchemaID)
+	if err != nil {
+		t.Fatalf("the lock schema does not compile: %v", err)
+	}
+	written, err := sampleLock().Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range yamlDocs(t, written) {
+		if err := s.Validate(v); err != nil {
+			t.Errorf("a written lock fails the schema: %v", err)
+		}
+	}
+	for _, v := range yamlDocs(t, append(written, []byte("surprise: 1\n")...)) {
+		if err := s.Validate(v); err == nil {
+			t.Error("the schema accepts an unknown field")
 		}
 	}
 }
