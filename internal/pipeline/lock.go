@@ -324,3 +324,32 @@ func writeLock(file string, l *recipe.Lock) (bool, error) {
 	}
 	return true, os.Rename(tmp.Name(), file)
 }
+
+// LockStatus says whether target of set has a lock and whether it is
+// current: made for this target from the recipe inputs it has now. A lock
+// that does not validate is not current.
+type LockStatus struct {
+	File    string `json:"file"`
+	Current bool   `json:"current"`
+}
+
+// LockStatusOf is the lock status of a Stack or Image of set; nil when it
+// has no lock file.
+func LockStatusOf(set *recipe.Set, target string) *LockStatus {
+	doc, ok := set.Lookup(target)
+	if !ok {
+		return nil
+	}
+	file := recipe.LockPath(doc.File, target)
+	if _, err := os.Stat(file); err != nil {
+		return nil
+	}
+	st := &LockStatus{File: RelPath(file)}
+	l, err := recipe.LoadLock(file)
+	if err != nil {
+		return st
+	}
+	p, err := plan.New(set, target, plan.Options{})
+	st.Current = err == nil && checkLock(p, l, file) == nil
+	return st
+}

@@ -176,6 +176,16 @@ func (w *lockWorld) buildWith(target string, locked, frozen, noCache bool) (stri
 	return res[0].ManifestDigest, dest, nil
 }
 
+// lockStatus is what `macabox list` says of target's lock.
+func (w *lockWorld) lockStatus(target string) *pipeline.LockStatus {
+	w.t.Helper()
+	set, err := pipeline.LoadSet(w.root)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return pipeline.LockStatusOf(set, target)
+}
+
 func (w *lockWorld) mustBuild(target string, locked bool) (string, string) {
 	w.t.Helper()
 	d, dest, err := w.build(target, locked, false)
@@ -354,7 +364,13 @@ func TestLockedDownloadAndFrozen(t *testing.T) {
 	if _, _, err := w.lock("pins", false); err != nil {
 		t.Fatal(err)
 	}
+	if st := w.lockStatus("pins"); st == nil || !st.Current {
+		t.Errorf("lock status after locking: %+v, want current", st)
+	}
 	w.write("\n      echo edited > /opt/edited.txt")
+	if st := w.lockStatus("pins"); st == nil || st.Current {
+		t.Errorf("lock status after an edit: %+v, want stale", st)
+	}
 	_, _, err = w.build("pins", true, true)
 	if !errors.Is(err, pipeline.ErrStale) || !strings.Contains(err.Error(), "pins-layer#4") {
 		t.Errorf("--frozen after an edit: %v; want it stale, naming step pins-layer#4", err)
