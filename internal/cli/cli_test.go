@@ -93,6 +93,33 @@ layers: [app, nosuch]
 	}
 }
 
+// TestValidateChecksLocks: a broken lock is a problem of its recipe, found
+// whether the tree or only that recipe is validated, and not when another
+// file is.
+func TestValidateChecksLocks(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"images/base.yaml":      "apiVersion: macabox/v1\nkind: Image\nname: base\nfrom: debian:bookworm\nmaca: {version: 3.0.0.5}\n",
+		"images/base.lock.yaml": "schema: 1\ntarget: base\nbogus: true\n",
+		"recipes/app.yaml":      "apiVersion: macabox/v1\nkind: Layer\nname: app\nsteps:\n  - run: \"true\"\n",
+	})
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"validate", "--root", dir}, 1},
+		{[]string{"validate", "--root", dir, filepath.Join(dir, "images/base.yaml")}, 1},
+		{[]string{"validate", "--root", dir, filepath.Join(dir, "recipes/app.yaml")}, 0},
+	} {
+		code, _, stderr := run(t, c.args...)
+		if code != c.code {
+			t.Fatalf("%v: exit %d, want %d:\n%s", c.args, code, c.code, stderr)
+		}
+		if c.code == 1 && !strings.Contains(stderr, "base.lock.yaml:3:1:") {
+			t.Errorf("%v: no positioned lock problem:\n%s", c.args, stderr)
+		}
+	}
+}
+
 // TestHostileInputFailsFast feeds validate the kinds of input that crash or
 // hang naive YAML tools; each must end in a positioned error within a second.
 func TestHostileInputFailsFast(t *testing.T) {

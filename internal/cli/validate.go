@@ -24,7 +24,8 @@ func newValidateCommand(g *globalOptions, s Streams) *cobra.Command {
 		Short: "Check recipes and report every problem with file, line and column",
 		Long: `Validate reads recipes strictly (unknown keys, wrong types, missing fields) and checks
 what ties them together (references, cycles, arguments, layer requirements, copy
-sources). Every problem is reported at once on stderr as file:line:col: message.
+sources), and the lock file next to each image or stack if it has one. Every
+problem is reported at once on stderr as file:line:col: message.
 
 Without arguments it checks the whole recipe tree. Files given as arguments are
 checked in the context of the tree, so they may refer to its images and layers.`,
@@ -57,6 +58,12 @@ func runValidate(o *validateOptions, s Streams) error {
 		errs = append(errs, recipe.Validate(set, recipe.Rules{Size: device.ParseSize})...)
 	}
 	errs = onlyFiles(errs, o.paths)
+	if set != nil {
+		// A lock is checked with its recipe: validating one file checks its lock.
+		errs = append(errs, pipeline.LockErrors(set, func(f string) bool {
+			return len(onlyFiles(recipe.Errors{{Pos: recipe.Pos{File: f}}}, o.paths)) > 0
+		})...)
+	}
 	if len(errs) > 0 {
 		return problems(errs)
 	}

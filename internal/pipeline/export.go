@@ -53,6 +53,11 @@ func Export(ctx context.Context, o ExportOptions) (*bundle.ExportResult, error) 
 	for _, w := range pr.Plan.Warnings {
 		fmt.Fprintf(o.Err, "warning: %s\n", w)
 	}
+	if pr.Plan.Lock == nil {
+		if n := len(pr.Plan.UnlockedInputs()); n > 0 {
+			fmt.Fprintf(o.Err, "warning: %s has no lock: %d input(s) unlocked, so a rebuild next month may differ; run macabox lock %s (on a host that reaches its registries and indexes) and export again\n", tg.Name, n, tg.Name)
+		}
+	}
 	reqs, epochs, err := requests(ctx, o.Request, tg.Root, []*Prepared{pr})
 	if err != nil {
 		return nil, err

@@ -353,3 +353,31 @@ func LockStatusOf(set *recipe.Set, target string) *LockStatus {
 	st.Current = err == nil && checkLock(p, l, file) == nil
 	return st
 }
+
+// LockErrors reads the lock files of the images and stacks of set whose
+// recipe file keep accepts and returns their problems, positioned, for
+// validate. A nil keep accepts every file.
+func LockErrors(set *recipe.Set, keep func(recipeFile string) bool) recipe.Errors {
+	var errs recipe.Errors
+	for _, d := range set.Docs {
+		if d.Stack == nil && d.Image == nil {
+			continue
+		}
+		if keep != nil && !keep(d.File) {
+			continue
+		}
+		file := recipe.LockPath(d.File, d.Name())
+		if _, err := os.Stat(file); err != nil {
+			continue
+		}
+		_, err := recipe.LoadLock(file)
+		var lerrs recipe.Errors
+		switch {
+		case errors.As(err, &lerrs):
+			errs = append(errs, lerrs...)
+		case err != nil:
+			errs = append(errs, &recipe.Error{Pos: recipe.Pos{File: file, Line: 1, Col: 1}, Msg: err.Error()})
+		}
+	}
+	return errs
+}
