@@ -91,6 +91,8 @@ func dockerRunArgv(spec device.Spec, binds []string, image, name string, cmd []s
 	for _, b := range binds {
 		argv = append(argv, "--volume="+b)
 	}
-	argv = append(argv, image)
+	// After "--" nothing can be read as an option, whatever the image
+	// reference holds; docker run takes the image as the first operand.
+	argv = append(argv, "--", image)
 	return append(argv, cmd...)
 }
