@@ -3,28 +3,26 @@
 # Base: cr.metax-tech.com/public-ai-release/maca/vllm:maca.ai3.0.0.5-torch2.6-py310-ubuntu22.04-amd64
 # MACA: 3.0.0.5 at /opt/maca
 # Platform: linux/amd64 (set by the builder; FROM lines carry no --platform)
-# Inputs: sha256:3e28f4e96fcc2546f4b34fcd8cb4b21a42754dfde186da08398eea68c116ae79
+# Inputs: sha256:17346fa894d383790c925bc57b8c5da02dccfd981ab8076c4122ee7bf614766e
 # Build with SOURCE_DATE_EPOCH set (build-arg and exporter) for a reproducible image.
 
-# images/maca-3.0.yaml:26:7: base image of maca-3.0
+# images/maca-3.0.yaml:36:7: base image of maca-3.0
 FROM cr.metax-tech.com/public-ai-release/maca/vllm:maca.ai3.0.0.5-torch2.6-py310-ubuntu22.04-amd64 AS base
 
-# images/maca-3.0.yaml:19:1: Image maca-3.0
+# images/maca-3.0.yaml:27:1: Image maca-3.0
 FROM base AS after-maca-3.0
 ARG SOURCE_DATE_EPOCH
-# images/maca-3.0.yaml:50:3: maca-3.0 env
+# images/maca-3.0.yaml:64:3: maca-3.0 env
 ENV MACA_PATH="/opt/maca"
-# images/maca-3.0.yaml:51:3: maca-3.0 env
-ENV CUCC_PATH="/opt/maca/tools/cu-bridge"
-# images/maca-3.0.yaml:57:3: maca-3.0 env
-ENV CUDA_PATH="${CUCC_PATH}"
-# images/maca-3.0.yaml:58:3: maca-3.0 env
-ENV CUCC_CMAKE_ENTRY="2"
-# images/maca-3.0.yaml:59:3: maca-3.0 env
-ENV PATH="/opt/mxdriver/bin:/opt/maca/mxgpu_llvm/bin:/opt/maca/bin:${CUCC_PATH}/tools:${CUCC_PATH}/bin:/opt/conda/bin:${PATH}"
-# images/maca-3.0.yaml:60:3: maca-3.0 env
-ENV LD_LIBRARY_PATH="/opt/mxdriver/lib:/opt/maca/lib:/opt/maca/ompi/lib:/opt/maca/mxgpu_llvm/lib:${LD_LIBRARY_PATH}"
+# images/maca-3.0.yaml:65:3: maca-3.0 env
+ENV CUDA_PATH="/usr/local/cuda"
 # images/maca-3.0.yaml:66:3: maca-3.0 env
+ENV CUCC_PATH="/opt/maca/tools/cu-bridge"
+# images/maca-3.0.yaml:67:3: maca-3.0 env
+ENV PATH="/opt/mxdriver/bin:${CUDA_PATH}/bin:/opt/maca/mxgpu_llvm/bin:/opt/maca/bin:${CUCC_PATH}/tools:${CUCC_PATH}/bin:/opt/conda/bin:${PATH}"
+# images/maca-3.0.yaml:68:3: maca-3.0 env
+ENV LD_LIBRARY_PATH="/opt/mxdriver/lib:/opt/maca/lib:/opt/maca/ompi/lib:/opt/maca/mxgpu_llvm/lib:${LD_LIBRARY_PATH}"
+# images/maca-3.0.yaml:74:3: maca-3.0 env
 ENV TORCH_ALLOW_TF32_CUBLAS_OVERRIDE="0"
 
 # recipes/vllm-metax/vllm-metax.yaml:65:11: build stage of vllm-metax
@@ -200,7 +198,7 @@ ENV MINERU_MODEL_SOURCE="local"
 ENV MINERU_LMDEPLOY_DEVICE="maca"
 
 # Labels of mineru-vllm-maca3
-LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:3e28f4e96fcc2546f4b34fcd8cb4b21a42754dfde186da08398eea68c116ae79" \
+LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:17346fa894d383790c925bc57b8c5da02dccfd981ab8076c4122ee7bf614766e" \
       "io.github.ccf-ai-infra.macabox.kind"="Stack" \
       "io.github.ccf-ai-infra.macabox.layers"="vllm-metax,mineru" \
       "io.github.ccf-ai-infra.macabox.maca.version"="3.0.0.5" \

@@ -3,28 +3,26 @@
 # Base: cr.metax-tech.com/public-ai-release/maca/vllm:maca.ai3.0.0.5-torch2.6-py310-ubuntu22.04-amd64
 # MACA: 3.0.0.5 at /opt/maca
 # Platform: linux/amd64 (set by the builder; FROM lines carry no --platform)
-# Inputs: sha256:30e8c413f12cff00ac23e2ac84c051f302de83983faa1f098ffd21d64fef599c
+# Inputs: sha256:10788fb59196365427d968f1d1cf5955f9e0cd040b0cc4e738caff7506bd376c
 # Build with SOURCE_DATE_EPOCH set (build-arg and exporter) for a reproducible image.
 
-# images/maca-3.0.yaml:26:7: base image of maca-3.0
+# images/maca-3.0.yaml:36:7: base image of maca-3.0
 FROM cr.metax-tech.com/public-ai-release/maca/vllm:maca.ai3.0.0.5-torch2.6-py310-ubuntu22.04-amd64 AS base
 
-# images/maca-3.0.yaml:19:1: Image maca-3.0
+# images/maca-3.0.yaml:27:1: Image maca-3.0
 FROM base AS after-maca-3.0
 ARG SOURCE_DATE_EPOCH
-# images/maca-3.0.yaml:50:3: maca-3.0 env
+# images/maca-3.0.yaml:64:3: maca-3.0 env
 ENV MACA_PATH="/opt/maca"
-# images/maca-3.0.yaml:51:3: maca-3.0 env
-ENV CUCC_PATH="/opt/maca/tools/cu-bridge"
-# images/maca-3.0.yaml:57:3: maca-3.0 env
-ENV CUDA_PATH="${CUCC_PATH}"
-# images/maca-3.0.yaml:58:3: maca-3.0 env
-ENV CUCC_CMAKE_ENTRY="2"
-# images/maca-3.0.yaml:59:3: maca-3.0 env
-ENV PATH="/opt/mxdriver/bin:/opt/maca/mxgpu_llvm/bin:/opt/maca/bin:${CUCC_PATH}/tools:${CUCC_PATH}/bin:/opt/conda/bin:${PATH}"
-# images/maca-3.0.yaml:60:3: maca-3.0 env
-ENV LD_LIBRARY_PATH="/opt/mxdriver/lib:/opt/maca/lib:/opt/maca/ompi/lib:/opt/maca/mxgpu_llvm/lib:${LD_LIBRARY_PATH}"
+# images/maca-3.0.yaml:65:3: maca-3.0 env
+ENV CUDA_PATH="/usr/local/cuda"
 # images/maca-3.0.yaml:66:3: maca-3.0 env
+ENV CUCC_PATH="/opt/maca/tools/cu-bridge"
+# images/maca-3.0.yaml:67:3: maca-3.0 env
+ENV PATH="/opt/mxdriver/bin:${CUDA_PATH}/bin:/opt/maca/mxgpu_llvm/bin:/opt/maca/bin:${CUCC_PATH}/tools:${CUCC_PATH}/bin:/opt/conda/bin:${PATH}"
+# images/maca-3.0.yaml:68:3: maca-3.0 env
+ENV LD_LIBRARY_PATH="/opt/mxdriver/lib:/opt/maca/lib:/opt/maca/ompi/lib:/opt/maca/mxgpu_llvm/lib:${LD_LIBRARY_PATH}"
+# images/maca-3.0.yaml:74:3: maca-3.0 env
 ENV TORCH_ALLOW_TF32_CUBLAS_OVERRIDE="0"
 
 # recipes/vllm-metax/vllm-metax.yaml:65:11: build stage of vllm-metax
@@ -148,7 +146,7 @@ COPY ["recipes/vllm-metax/tools/fetch_model.py", "recipes/vllm-metax/tests/check
 RUN ["/bin/sh", "-ec", "HF_ENDPOINT=\"$HF_ENDPOINT\" \"$PYTHON\" /opt/macabox/tests/vllm-metax/fetch_model.py \\\n  \"$SMOKE_MODEL\" \"$SMOKE_MODEL_REVISION\" /opt/macabox/models/smoke-llm\n"]
 
 # Labels of vllm-metax-maca3
-LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:30e8c413f12cff00ac23e2ac84c051f302de83983faa1f098ffd21d64fef599c" \
+LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:10788fb59196365427d968f1d1cf5955f9e0cd040b0cc4e738caff7506bd376c" \
       "io.github.ccf-ai-infra.macabox.kind"="Stack" \
       "io.github.ccf-ai-infra.macabox.layers"="vllm-metax" \
       "io.github.ccf-ai-infra.macabox.maca.version"="3.0.0.5" \
