@@ -34,6 +34,8 @@ const (
 	OutputDocker OutputType = "docker"
 	// OutputPush pushes Request.Tags to their registries.
 	OutputPush OutputType = "push"
+	// OutputLocal writes the final stage's files into the directory Dest.
+	OutputLocal OutputType = "local"
 )
 
 // Output is one destination of a build.
@@ -138,6 +140,8 @@ func exporterFor(t OutputType, c Capabilities) string {
 		return bkclient.ExporterDocker
 	case OutputPush:
 		return bkclient.ExporterImage
+	case OutputLocal:
+		return bkclient.ExporterLocal
 	}
 	return ""
 }
@@ -195,6 +199,9 @@ func (b *Builder) exports(ctx context.Context, req Request, progress *Progress) 
 			layouts = append(layouts, o.Dest)
 		case o.Type == OutputOCI || o.Type == OutputDocker:
 			e.Output = fileOutput(o.Dest)
+		case o.Type == OutputLocal:
+			e.Attrs = map[string]string{}
+			e.OutputDir = o.Dest
 		case o.Type == OutputPush:
 			if len(req.Tags) == 0 {
 				return nil, nil, nil, fmt.Errorf("push needs at least one tag (--tag REGISTRY/NAME:TAG)")

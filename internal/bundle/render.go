@@ -110,7 +110,7 @@ func render(name string, data any) ([]byte, error) {
 		"sq": shell.Quote, "sqAll": shell.QuoteAll, "join": strings.Join,
 		"code": mdCode, "cell": mdCell, "stepNo": stepNo, "orDash": orDash,
 		"assignee": assigneeText,
-		"comment":  shell.Comment, "icon": statusIcon, "sub": func(a, b int) int { return a - b },
+		"comment":  shell.Comment, "icon": smoke.Icon, "sub": func(a, b int) int { return a - b },
 		"seconds": func(d time.Duration) string { return d.Round(100 * time.Millisecond).String() },
 	}).ParseFS(templates, "templates/"+name+".tmpl")
 	if err != nil {
@@ -322,18 +322,6 @@ func trimDigest(s string) string {
 }
 
 func unixUTC(epoch int64) time.Time { return time.Unix(epoch, 0).UTC() }
-
-func statusIcon(s smoke.Status) string {
-	switch s {
-	case smoke.StatusPassed:
-		return "✅"
-	case smoke.StatusFailed:
-		return "❌"
-	case smoke.StatusSkipped:
-		return "⏭️"
-	}
-	return "⚠️"
-}
 
 // simulatedNoteOf is what the scripts of a bundle on a simulated base say.
 func simulatedNoteOf(e *Expected) string {

@@ -29,6 +29,8 @@ type listEntry struct {
 	Layers      []string `json:"layers,omitempty"`
 	MACA        string   `json:"maca,omitempty"`
 	Simulated   bool     `json:"simulated,omitempty"`
+	// Lock is the target's lock file and whether it is current.
+	Lock *pipeline.LockStatus `json:"lock,omitempty"`
 }
 
 func newListCommand(g *globalOptions, s Streams) *cobra.Command {
@@ -37,7 +39,9 @@ func newListCommand(g *globalOptions, s Streams) *cobra.Command {
 		Use:   "list",
 		Short: "List the images, layers and stacks of the recipe tree",
 		Long: `List shows every Image, Layer and Stack found under images/ and recipes/, with the
-file it comes from. Recipes that fail to load are reported on stderr and skipped.`,
+file it comes from, and for images and stacks whether they have a lock file (see
+"macabox lock") and whether it is current. Recipes that fail to load are reported on
+stderr and skipped.`,
 		Example: `  macabox list
   macabox list --json | jq -r '.[] | select(.kind=="Stack") | .name'`,
 		Args: cobra.NoArgs,
@@ -67,7 +71,7 @@ func runList(o *listOptions, s Streams) error {
 		return enc.Encode(entries)
 	}
 	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tKIND\tBASE\tFILE")
+	fmt.Fprintln(tw, "NAME\tKIND\tBASE\tLOCK\tFILE")
 	for _, e := range entries {
 		base := e.Base
 		if e.Kind == string(recipe.KindImage) {
@@ -76,7 +80,14 @@ func runList(o *listOptions, s Streams) error {
 		if e.Simulated {
 			base += " (simulated)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s:%d\n", e.Name, e.Kind, base, e.File, e.Line)
+		lock := "-"
+		switch {
+		case e.Lock != nil && e.Lock.Current:
+			lock = "current"
+		case e.Lock != nil:
+			lock = "stale"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s:%d\n", e.Name, e.Kind, base, lock, e.File, e.Line)
 	}
 	return tw.Flush()
 }
@@ -93,6 +104,7 @@ func listEntries(set *recipe.Set) []listEntry {
 		if d.Image.MACA != nil {
 			e.MACA = d.Image.MACA.Version.Value
 		}
+		e.Lock = pipeline.LockStatusOf(set, e.Name)
 		entries = append(entries, e)
 	}
 	for _, d := range set.Layers() {
@@ -104,6 +116,7 @@ func listEntries(set *recipe.Set) []listEntry {
 		for _, l := range d.Stack.Layers {
 			e.Layers = append(e.Layers, l.Value)
 		}
+		e.Lock = pipeline.LockStatusOf(set, e.Name)
 		entries = append(entries, e)
 	}
 	return entries

@@ -8,13 +8,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ccf-ai-infra/macabox/internal/pipeline"
-	"github.com/ccf-ai-infra/macabox/internal/plan"
 )
 
 type planOptions struct {
 	*globalOptions
-	format string
-	set    []string
+	format         string
+	set            []string
+	locked, frozen bool
 }
 
 func newPlanCommand(g *globalOptions, s Streams) *cobra.Command {
@@ -27,7 +27,9 @@ smoke tests) and prints either the exact Dockerfile that "macabox build" sends t
 BuildKit, or the plan as JSON. Rendering is deterministic: the same recipes and
 arguments always give the same bytes.
 
-TARGET is a recipe name from the tree (see "macabox list") or a recipe file.`,
+TARGET is a recipe name from the tree (see "macabox list") or a recipe file. With
+--locked the plan is pinned to the target's lock file (see "macabox lock"): the JSON
+says which steps are locked and which inputs no lock can pin.`,
 		Example: `  macabox plan demo
   macabox plan mineru-maca3 --format json | jq '.steps[].source'
   macabox plan recipes/mineru/stack.yaml --set MINERU_VERSION=2.5.4`,
@@ -39,6 +41,8 @@ TARGET is a recipe name from the tree (see "macabox list") or a recipe file.`,
 	}
 	cmd.Flags().StringVar(&o.format, "format", "dockerfile", "output: dockerfile or json")
 	cmd.Flags().StringArrayVar(&o.set, "set", nil, "override a build argument, NAME=VALUE (repeatable)")
+	cmd.Flags().BoolVar(&o.locked, "locked", false, "plan with the target's lock: the pinned Dockerfile a locked build sends")
+	cmd.Flags().BoolVar(&o.frozen, "frozen", false, "like --locked, and fail when the recipes changed since the lock was made")
 	return cmd
 }
 
@@ -50,11 +54,7 @@ func runPlan(o *planOptions, target string, s Streams) error {
 	if err != nil {
 		return err
 	}
-	tg, err := pipeline.ResolveTarget(o.root, target)
-	if err != nil {
-		return outcome(err)
-	}
-	pr, err := pipeline.Prepare(tg.Set, tg.Name, plan.Options{Args: args})
+	pr, err := pipeline.PlanTarget(o.root, target, pipeline.RequestOptions{Args: args, Locked: o.locked, Frozen: o.frozen})
 	if err != nil {
 		return outcome(err)
 	}

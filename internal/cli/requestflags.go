@@ -19,6 +19,7 @@ type requestFlags struct {
 	noCache              bool
 	progress             string
 	epoch                string
+	locked, frozen       bool
 }
 
 // bind adds the flags; tagHelp says what the image name is for.
@@ -33,12 +34,15 @@ func (r *requestFlags) bind(f *pflag.FlagSet, tagHelp string) {
 	f.BoolVar(&r.noCache, "no-cache", false, "rebuild every step")
 	f.StringVar(&r.progress, "progress", "auto", "progress display: "+strings.Join(builder.ProgressModes, ", "))
 	f.StringVar(&r.epoch, "source-date-epoch", "", "SOURCE_DATE_EPOCH for the build (default: see the command's help)")
+	f.BoolVar(&r.locked, "locked", false, "build with the target's lock file: every input pinned as it records (see macabox lock)")
+	f.BoolVar(&r.frozen, "frozen", false, "like --locked, and fail when the recipes changed since the lock was made")
 }
 
 // options parses the flags, so a typo fails before any work.
 func (r *requestFlags) options() (pipeline.RequestOptions, error) {
 	o := pipeline.RequestOptions{
 		Platform: r.platform, NoCache: r.noCache, Tags: r.tags, Epoch: r.epoch, Progress: r.progress,
+		Locked: r.locked, Frozen: r.frozen,
 		Bases: map[string]builder.NamedContext{},
 	}
 	var err error

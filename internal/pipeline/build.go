@@ -33,7 +33,7 @@ type BuildOptions struct {
 // Build builds the targets in order on one progress display and returns
 // one result per target.
 func Build(ctx context.Context, o BuildOptions) ([]*builder.Result, error) {
-	prepared, root, err := prepareAll(o.Root, o.Targets, o.Request.Args, o.Err)
+	prepared, root, err := prepareAll(o.Root, o.Targets, o.Request, o.Err)
 	if err != nil {
 		return nil, err
 	}

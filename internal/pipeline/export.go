@@ -11,7 +11,6 @@ import (
 
 	"github.com/ccf-ai-infra/macabox/internal/builder"
 	"github.com/ccf-ai-infra/macabox/internal/bundle"
-	"github.com/ccf-ai-infra/macabox/internal/plan"
 )
 
 // ExportOptions are `macabox export TARGET -o OUT`.
@@ -42,7 +41,12 @@ func Export(ctx context.Context, o ExportOptions) (*bundle.ExportResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	pr, err := Prepare(tg.Set, tg.Name, plan.Options{Args: o.Request.Args})
+	// A bundle is built locked whenever the stack has a lock: it then ships
+	// the lock, and its Dockerfile is the pinned one.
+	if _, err := os.Stat(lockFile(tg)); err == nil {
+		o.Request.Locked = true
+	}
+	pr, err := prepareTarget(tg, o.Request)
 	if err != nil {
 		return nil, err
 	}

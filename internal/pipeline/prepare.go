@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/ccf-ai-infra/macabox/internal/builder"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
@@ -74,11 +75,19 @@ func (pr *Prepared) Request(o RequestOptions) builder.Request {
 }
 
 // usedBases keeps the --base mappings that this Dockerfile's FROM lines use.
+// A FROM a lock pinned (ref@digest) still takes a registry mirror given for
+// ref, pinned to the same digest.
 func usedBases(refs []string, bases map[string]builder.NamedContext) map[string]builder.NamedContext {
 	out := map[string]builder.NamedContext{}
 	for _, ref := range refs {
 		if nc, ok := bases[ref]; ok {
 			out[ref] = nc
+			continue
+		}
+		name, dgst, pinned := strings.Cut(ref, "@")
+		if nc, ok := bases[name]; ok && pinned && nc.Image != "" {
+			image, _, _ := strings.Cut(nc.Image, "@")
+			out[ref] = builder.NamedContext{Image: image + "@" + dgst}
 		}
 	}
 	return out

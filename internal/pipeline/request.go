@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/ccf-ai-infra/macabox/internal/builder"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
+	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
 // RequestOptions are the build choices shared by every verb that builds
@@ -34,6 +36,9 @@ type RequestOptions struct {
 	Progress string
 	// LookupEnv resolves env= secrets; nil means the process environment.
 	LookupEnv func(string) (string, bool)
+	// Locked builds with the target's lock: every input pinned as it
+	// records. Frozen also refuses a lock made from other recipe inputs.
+	Locked, Frozen bool
 }
 
 // BuilderOptions reach a BuildKit builder.
@@ -63,7 +68,7 @@ func (o BuilderOptions) connect(ctx context.Context, d *dockerEngine) (*builder.
 
 // prepareAll plans and renders every target before anything connects, so a
 // typo in a recipe costs no daemon round trip. Plan warnings go to warn.
-func prepareAll(rootFlag string, targets []string, args map[string]string, warn io.Writer) ([]*Prepared, string, error) {
+func prepareAll(rootFlag string, targets []string, o RequestOptions, warn io.Writer) ([]*Prepared, string, error) {
 	var prepared []*Prepared
 	root := ""
 	for _, t := range targets {
@@ -72,7 +77,7 @@ func prepareAll(rootFlag string, targets []string, args map[string]string, warn 
 			return nil, "", err
 		}
 		root = tg.Root
-		pr, err := Prepare(tg.Set, tg.Name, plan.Options{Args: args})
+		pr, err := prepareTarget(tg, o)
 		if err != nil {
 			return nil, "", err
 		}
@@ -82,6 +87,77 @@ func prepareAll(rootFlag string, targets []string, args map[string]string, warn 
 		prepared = append(prepared, pr)
 	}
 	return prepared, root, nil
+}
+
+// prepareTarget plans and renders a resolved target, pinned to its lock
+// when the options ask for a locked build.
+func prepareTarget(tg *Target, o RequestOptions) (*Prepared, error) {
+	return prepare(tg, o, true)
+}
+
+// prepare is prepareTarget; building checks --base against the lock, a plan
+// that is only shown needs no base.
+func prepare(tg *Target, o RequestOptions, building bool) (*Prepared, error) {
+	opts := plan.Options{Args: o.Args}
+	var l *recipe.Lock
+	if o.Locked || o.Frozen {
+		file := lockFile(tg)
+		var err error
+		if l, err = readLock(file); err != nil {
+			return nil, err
+		}
+		if l == nil {
+			return nil, cannot("%s has no lock (%s): run macabox lock %s first, or build without --locked", tg.Name, RelPath(file), tg.Name)
+		}
+		if o.Platform != "" && o.Platform != l.Platform.Value {
+			return nil, cannot("the lock of %s is for %s, not --platform %s: lock it for that platform", tg.Name, l.Platform.Value, o.Platform)
+		}
+		opts.Lock, opts.LockFile = l, RelPath(file)
+	}
+	pr, err := Prepare(tg.Set, tg.Name, opts)
+	if err != nil {
+		return nil, err
+	}
+	if l == nil {
+		return pr, nil
+	}
+	if o.Frozen && !pr.Plan.Lock.Current {
+		return nil, fmt.Errorf("%w: --frozen: %s changed since it was locked: %s; run macabox lock --update %s", ErrStale, tg.Name, changedInputs(pr.Plan, l), tg.Name)
+	}
+	if building {
+		if err := checkLockedBases(pr.Plan, o.Bases); err != nil {
+			return nil, err
+		}
+	}
+	// The lock is an input of a locked build, for its epoch too.
+	pr.RecipeFiles = append(pr.RecipeFiles, lockFile(tg))
+	slices.Sort(pr.RecipeFiles)
+	return pr, nil
+}
+
+// PlanTarget resolves and plans one target as a build of it would, pinned
+// to its lock when o asks for a locked build: what `macabox plan` shows.
+func PlanTarget(rootFlag, target string, o RequestOptions) (*Prepared, error) {
+	tg, err := ResolveTarget(rootFlag, target)
+	if err != nil {
+		return nil, err
+	}
+	return prepare(tg, o, false)
+}
+
+// checkLockedBases holds --base to what the lock recorded for bases it took
+// from an OCI layout: the same digest, from an OCI layout.
+func checkLockedBases(p *plan.Plan, given map[string]builder.NamedContext) error {
+	for ref, want := range p.Lock.Bases {
+		nc, ok := given[ref]
+		switch {
+		case !ok || nc.OCILayout == "":
+			return cannot("the lock takes the base image %s from an OCI layout: give it with --base %s=oci-layout://DIR@%s", ref, ref, want)
+		case nc.Digest != want:
+			return fmt.Errorf("the lock pins the base image %s at %s, but --base gives %s: run macabox lock --update %s to take the new one", ref, want, nc.Digest, p.Target)
+		}
+	}
+	return nil
 }
 
 // requests completes the shared options per target: tags and epoch.

@@ -66,6 +66,8 @@ type dockerfile struct {
 	buf   bytes.Buffer
 	lines []LineOrigin
 	err   error
+	// probe makes lockable steps record what they resolve (lock_probe.go).
+	probe bool
 }
 
 func (d *dockerfile) line(o origin, text string) {

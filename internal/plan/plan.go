@@ -19,6 +19,10 @@ type Options struct {
 	// Args overrides recipe arguments (--set NAME=VALUE). Every key must be
 	// an argument some recipe of the target declares.
 	Args map[string]string
+	// Lock, when set, pins the plan to a lock file (see applyLock); LockFile
+	// is where it was read, for messages.
+	Lock     *recipe.Lock
+	LockFile string
 }
 
 // Plan is a resolved target. Positions in it are relative to the recipe root
@@ -50,6 +54,11 @@ type Plan struct {
 	Stages  []Stage       `json:"stages"`
 	Steps   []Step        `json:"steps"`
 	Context []ContextFile `json:"context,omitempty"`
+
+	// Lock is the lock the plan is pinned to; nil for an unlocked plan.
+	Lock *LockState `json:"lock,omitempty"`
+	// Unlocked lists the inputs no lock can pin (run scripts that fetch).
+	Unlocked []Unlocked `json:"unlocked,omitempty"`
 
 	// Warnings are things that do not stop the build but defeat a promise
 	// such as reproducibility (a git step without a commit, for instance).

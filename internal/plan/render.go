@@ -164,6 +164,9 @@ func writeLabels(d *dockerfile, p *Plan) {
 func stepComment(d *dockerfile, s *Step) {
 	o := origin{step: s.Index, pos: s.Pos}
 	text := fmt.Sprintf("%s: %s %s", s.Pos, s.Recipe, s.Kind)
+	if s.Locked {
+		text += " (locked)"
+	}
 	if s.Source != "" {
 		text += "; source: " + s.Source
 	}

@@ -86,6 +86,13 @@ func New(set *recipe.Set, target string, opts Options) (*Plan, error) {
 		return nil, err
 	}
 	r.plan.InputsDigest = digest
+	if err := r.plan.identifySteps(); err != nil {
+		return nil, err
+	}
+	r.plan.findUnlocked()
+	if r.opts.Lock != nil {
+		r.applyLock(r.opts.Lock, r.opts.LockFile)
+	}
 	r.resolveLabels()
 	if err := r.errs.Err(); err != nil {
 		return nil, err
@@ -238,7 +245,7 @@ func smokeTest(t *recipe.Test, recipeName string, pos recipe.Pos) smoke.Test {
 	st := smoke.Test{
 		Name: t.Name.Value, Recipe: recipeName,
 		Run: t.Run.Value, File: t.File.Value, Variable: t.Variable.Value,
-		Probe: t.Probe.Value, Timeout: t.Timeout.Value, Needs: values(t.Needs),
+		Probe: t.Probe.Value, Timeout: t.Timeout.Value, Needs: values(t.Needs), XFail: t.XFail.Value,
 	}
 	if pos.File != "" {
 		st.Origin = pos.File + ":" + strconv.Itoa(pos.Line)

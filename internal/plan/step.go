@@ -22,8 +22,15 @@ const (
 // its values have arguments substituted and defaults applied, so rendering
 // needs nothing but the step.
 type Step struct {
-	Index  int        `json:"index"`
-	Kind   StepKind   `json:"kind"`
+	Index int `json:"index"`
+	// ID is "<recipe>#<n>", the n-th step of its recipe: how a lock and its
+	// messages name the step.
+	ID string `json:"id"`
+	// Inputs is the digest of what the step does, before any lock pins it.
+	Inputs string   `json:"inputs"`
+	Kind   StepKind `json:"kind"`
+	// Locked says a lock pinned what the step installs.
+	Locked bool       `json:"locked,omitempty"`
 	Recipe string     `json:"recipe"`
 	Stage  string     `json:"stage"`
 	Pos    recipe.Pos `json:"pos"`
@@ -55,12 +62,17 @@ type RunStep struct {
 type AptStep struct {
 	Packages     []string `json:"packages"`
 	NoRecommends bool     `json:"noRecommends"`
+	// Pinned is the locked set, name[:arch]=version for every package the
+	// step installed when locked, dependencies included.
+	Pinned []string `json:"pinned,omitempty"`
 }
 
 // DnfStep installs RPM packages after adding repositories.
 type DnfStep struct {
 	Packages []string  `json:"packages"`
 	Repos    []DnfRepo `json:"repos,omitempty"`
+	// Pinned is the locked set, name-[epoch:]version-release.arch.
+	Pinned []string `json:"pinned,omitempty"`
 }
 
 // DnfRepo is an extra RPM repository.
@@ -80,6 +92,8 @@ type PipStep struct {
 	Keep         []string `json:"keep,omitempty"`
 	NoDeps       bool     `json:"noDeps,omitempty"`
 	Secrets      []string `json:"secrets,omitempty"`
+	// Pinned is the locked set: installed with --require-hashes --no-deps.
+	Pinned []PinnedWheel `json:"pinned,omitempty"`
 }
 
 // GitStep checks out a repository.

@@ -42,6 +42,9 @@ func gitCommands(d *dockerfile, o origin, g *GitStep) []shellCmd {
 	if g.Submodules {
 		cmds = append(cmds, cmd(git+" submodule update -q --init --recursive"))
 	}
+	if d.probe {
+		cmds = append(cmds, gitProbe(o, dest)...)
+	}
 	if !g.KeepGitDir {
 		cmds = append(cmds, cmd("find "+dest+" -name .git -prune -exec rm -rf {} +"))
 	}

@@ -20,6 +20,9 @@ const pipEnv = "PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PIP_
 // hash-checked .pyc files, which carry no time and so are reproducible, and
 // the image does not pay the compile on every first import.
 func pipCommands(d *dockerfile, o origin, p *PipStep) []shellCmd {
+	if len(p.Pinned) > 0 {
+		return lockedPipCommands(d, o, p)
+	}
 	d.check(o, "python", p.Python)
 	py := shQuote(p.Python)
 	var args []string
@@ -49,15 +52,21 @@ func pipCommands(d *dockerfile, o origin, p *PipStep) []shellCmd {
 			args = append(args, shQuote(pkg))
 		}
 	}
+	var before []shellCmd
+	if d.probe {
+		var report string
+		before, report = pipProbe(o, py)
+		args = append([]string{report}, args...)
+	}
 	install := cmd(pipEnv+" "+py+" -m pip install", args...)
 	if len(p.Keep) == 0 {
-		return []shellCmd{install}
+		return append(before, install)
 	}
 	keep := append([]string{shQuote(keepScript)}, quoteAll(d, o, "keep", p.Keep)...)
-	return []shellCmd{
+	return append(before,
 		cmd(`macabox_keep="$(mktemp)"`),
 		cmd(py+" -c", append(keep, `>"$macabox_keep"`)...),
 		install,
 		cmd(`rm -f "$macabox_keep"`),
-	}
+	)
 }

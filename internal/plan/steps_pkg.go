@@ -25,6 +25,9 @@ var (
 )
 
 func aptCommands(d *dockerfile, o origin, a *AptStep) []shellCmd {
+	if len(a.Pinned) > 0 {
+		return lockedAptCommands(d, o, a)
+	}
 	head := "DEBIAN_FRONTEND=noninteractive apt-get install -y"
 	if a.NoRecommends {
 		head += " --no-install-recommends"
@@ -40,6 +43,9 @@ func aptCommands(d *dockerfile, o origin, a *AptStep) []shellCmd {
 // the image has no dnf. `clean all` empties the package manager's cache
 // wherever the distribution keeps it, in case that is not a mounted folder.
 func dnfCommands(d *dockerfile, o origin, n *DnfStep) []shellCmd {
+	if len(n.Pinned) > 0 {
+		return lockedDnfCommands(d, o, n)
+	}
 	var cmds []shellCmd
 	for _, r := range n.Repos {
 		lines := []string{"[" + r.Name + "]", "name=" + r.Name, "baseurl=" + r.BaseURL, "enabled=1"}

@@ -14,9 +14,17 @@ func writeStep(d *dockerfile, s *Step) {
 	case KindRun:
 		writeRun(d, o, s.Run)
 	case KindApt:
-		writeShell(d, o, aptMounts, nil, aptCommands(d, o, s.Apt))
+		cmds := aptCommands(d, o, s.Apt)
+		if d.probe {
+			cmds = aptProbe(o, cmds)
+		}
+		writeShell(d, o, aptMounts, nil, cmds)
 	case KindDnf:
-		writeShell(d, o, dnfMounts, nil, dnfCommands(d, o, s.Dnf))
+		cmds := dnfCommands(d, o, s.Dnf)
+		if d.probe {
+			cmds = dnfProbe(o, cmds)
+		}
+		writeShell(d, o, dnfMounts, nil, cmds)
 	case KindPip:
 		writeShell(d, o, pipMounts, secretMounts(s.Pip.Secrets), pipCommands(d, o, s.Pip))
 	case KindGit:

@@ -25,7 +25,11 @@ func TestGeneratedDocsUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string][]byte{SchemaFile: schema, ReferenceFile: ref} {
+	lockSchema, err := LockSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][]byte{SchemaFile: schema, ReferenceFile: ref, LockSchemaFile: lockSchema, LockReferenceFile: LockReference()} {
 		path := filepath.Join("..", "..", "docs", "reference", name)
 		got, err := os.ReadFile(path)
 		if err != nil || !bytes.Equal(got, want) {

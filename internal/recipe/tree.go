@@ -115,7 +115,8 @@ func recipeFiles(paths []string) ([]string, error) {
 
 func isRecipeName(name string) bool {
 	ext := filepath.Ext(name)
-	return (ext == ".yaml" || ext == ".yml") && !strings.HasPrefix(name, ".")
+	// Lock files sit beside the recipes they pin but are not recipes.
+	return (ext == ".yaml" || ext == ".yml") && !strings.HasPrefix(name, ".") && !strings.HasSuffix(name, LockSuffix)
 }
 
 // Lookup finds a document by name. When several share the name (which

@@ -241,3 +241,31 @@ func TestCleanText(t *testing.T) {
 		t.Errorf("cleaned = %q, want %q", got.Text, want)
 	}
 }
+
+func TestExpectedFailure(t *testing.T) {
+	marked := Test{Name: "op", Run: "x", XFail: "no MACA kernel yet"}
+	failed := Verdict{Status: StatusFailed, Message: "exit code 1, expected 0", Problems: []string{"exit code 1, expected 0"}}
+	for _, tt := range []struct {
+		test Test
+		in   Verdict
+		want Status
+	}{
+		{marked, failed, StatusXFail},
+		{marked, Verdict{Status: StatusError, Message: "broken"}, StatusXFail},
+		{marked, Verdict{Status: StatusPassed}, StatusFailed},
+		{marked, Verdict{Status: StatusSkipped, Message: "no device"}, StatusSkipped},
+		{Test{Name: "plain", Run: "x"}, failed, StatusFailed},
+	} {
+		got := ExpectedFailure(tt.test, tt.in)
+		if got.Status != tt.want {
+			t.Errorf("%s with %s: %s, want %s", tt.test.Name, tt.in.Status, got.Status, tt.want)
+		}
+	}
+	if v := ExpectedFailure(marked, Verdict{Status: StatusPassed}); !strings.Contains(v.Message, "remove its xfail") {
+		t.Errorf("a pass of a marked test says %q", v.Message)
+	}
+	rep := &Report{Results: []Result{NewResult(marked, Observation{}, failed, 0)}}
+	if !rep.OK() || rep.Summary().XFailed != 1 {
+		t.Errorf("an expected failure fails the run: %+v", rep.Summary())
+	}
+}

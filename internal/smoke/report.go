@@ -15,6 +15,10 @@ const (
 	// StatusError means the test could not be judged: its expectation is broken
 	// or Docker failed under it. JUnit reports it as an error, not a failure.
 	StatusError Status = "error"
+	// StatusXFail is a test marked as expected to fail (xfail) that did: a
+	// known gap, reported as such and never as a pass, that does not fail
+	// the run.
+	StatusXFail Status = "xfail"
 )
 
 // Report is the outcome of one target's smoke tests. Every rendering (text,
@@ -73,7 +77,7 @@ type Tail struct {
 
 // Summary counts results by status.
 type Summary struct {
-	Total, Passed, Failed, Errors, Skipped int
+	Total, Passed, Failed, Errors, Skipped, XFailed int
 }
 
 // Summary counts the report's results.
@@ -89,6 +93,8 @@ func (r *Report) Summary() Summary {
 			s.Errors++
 		case StatusSkipped:
 			s.Skipped++
+		case StatusXFail:
+			s.XFailed++
 		}
 	}
 	return s

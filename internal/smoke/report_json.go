@@ -68,6 +68,7 @@ type jsonSummary struct {
 	Failed  int `json:"failed"`
 	Errors  int `json:"errors"`
 	Skipped int `json:"skipped"`
+	XFailed int `json:"xfailed,omitempty"`
 }
 
 type jsonResult struct {
@@ -102,7 +103,7 @@ func WriteJSON(w io.Writer, r *Report) error {
 		Duration:   json.Number(seconds(r.Duration)),
 		OK:         r.OK(),
 		Incomplete: r.Incomplete,
-		Summary:    jsonSummary{Total: s.Total, Passed: s.Passed, Failed: s.Failed, Errors: s.Errors, Skipped: s.Skipped},
+		Summary:    jsonSummary{Total: s.Total, Passed: s.Passed, Failed: s.Failed, Errors: s.Errors, Skipped: s.Skipped, XFailed: s.XFailed},
 		Tests:      make([]jsonResult, 0, len(r.Results)),
 	}
 	for _, res := range r.Results {

@@ -96,7 +96,7 @@ type junitSkipped struct {
 func WriteJUnit(w io.Writer, r *Report) error {
 	s := r.Summary()
 	suite := junitSuite{
-		Name: r.Target, Tests: s.Total, Failures: s.Failed, Errors: s.Errors, Skipped: s.Skipped,
+		Name: r.Target, Tests: s.Total, Failures: s.Failed, Errors: s.Errors, Skipped: s.Skipped + s.XFailed,
 		Time: seconds(r.Duration),
 		// Jenkins' schema wants a local date-time without zone; it is UTC.
 		Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05"),
@@ -144,7 +144,9 @@ func junitCaseOf(target string, res Result) junitCase {
 		c.Failure = &junitProblem{Message: res.Message, Type: "failed", Body: xmlSafe(res.Explain())}
 	case StatusError:
 		c.Error = &junitProblem{Message: res.Message, Type: "error", Body: xmlSafe(res.Explain())}
-	case StatusSkipped:
+	case StatusSkipped, StatusXFail:
+		// JUnit has no expected failures; like pytest, report them as
+		// skipped with the reason, so no CI counts them as passes.
 		c.Skipped = &junitSkipped{Message: res.Message}
 	}
 	var out []string

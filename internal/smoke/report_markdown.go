@@ -26,7 +26,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	if len(r.Results) > 0 {
 		bw.WriteString("| Test | Result | Time |\n| --- | --- | ---: |\n")
 		for _, res := range r.Results {
-			result := mdIcon(res.Status) + " " + string(res.Status)
+			result := Icon(res.Status) + " " + string(res.Status)
 			if res.Message != "" && res.Status != StatusPassed {
 				result += ": " + mdCell(res.Message)
 			}
@@ -41,7 +41,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		if res.Status == StatusPassed || res.Status == StatusSkipped {
 			continue
 		}
-		summary := mdIcon(res.Status) + " " + html.EscapeString(res.Name)
+		summary := Icon(res.Status) + " " + html.EscapeString(res.Name)
 		if res.Origin != "" {
 			summary += " (" + html.EscapeString(res.Origin) + ")"
 		}
@@ -55,7 +55,8 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	return bw.Flush()
 }
 
-func mdIcon(s Status) string {
+// Icon is the status as one emoji, for Markdown tables.
+func Icon(s Status) string {
 	switch s {
 	case StatusPassed:
 		return "✅"
@@ -63,6 +64,8 @@ func mdIcon(s Status) string {
 		return "❌"
 	case StatusSkipped:
 		return "⏭️"
+	case StatusXFail:
+		return "🟡"
 	}
 	return "⚠️"
 }

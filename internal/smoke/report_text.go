@@ -37,7 +37,7 @@ func WriteText(w io.Writer, r *Report, color bool) error {
 		label, code := statusLabel(res.Status)
 		fmt.Fprintf(bw, "%s %-*s", paint(code, fmt.Sprintf("%-5s", label)), width, res.Name)
 		switch res.Status {
-		case StatusSkipped:
+		case StatusSkipped, StatusXFail:
 			fmt.Fprintf(bw, "  %s\n", res.Message)
 			continue
 		case StatusPassed:
@@ -80,6 +80,8 @@ func statusLabel(s Status) (label, color string) {
 		return "FAIL", ansiRed
 	case StatusSkipped:
 		return "SKIP", ansiYellow
+	case StatusXFail:
+		return "XFAIL", ansiYellow
 	}
 	return "ERROR", ansiRed
 }
@@ -117,6 +119,9 @@ func summaryText(s Summary) string {
 	}
 	if s.Skipped > 0 {
 		parts = append(parts, fmt.Sprintf("%d skipped", s.Skipped))
+	}
+	if s.XFailed > 0 {
+		parts = append(parts, plural(s.XFailed, "expected failure"))
 	}
 	return plural(s.Total, "test") + ": " + strings.Join(parts, ", ")
 }

@@ -5,6 +5,7 @@ import "time"
 // NewResult puts a test, what was observed and its verdict together into the
 // result reports are made of. Outputs are trimmed to their tails here, once.
 func NewResult(t Test, obs Observation, v Verdict, d time.Duration) Result {
+	v = ExpectedFailure(t, v)
 	res := Result{
 		Name:     t.Name,
 		Kind:     KindOf(t),
@@ -31,4 +32,22 @@ func NewResult(t Test, obs Observation, v Verdict, d time.Duration) Result {
 // gatedResult is the result of a test the device gate stopped.
 func gatedResult(t Test, v Verdict) Result {
 	return NewResult(t, Observation{}, v, 0)
+}
+
+// ExpectedFailure applies a test's xfail mark to its verdict: a failure (or a
+// test that could not be judged) becomes an expected failure, and a pass
+// becomes a failure, since the gap the mark describes has closed and the
+// mark must go. Skipped tests stay skipped.
+func ExpectedFailure(t Test, v Verdict) Verdict {
+	if t.XFail == "" {
+		return v
+	}
+	switch v.Status {
+	case StatusFailed, StatusError:
+		return Verdict{Status: StatusXFail, Message: "expected failure: " + t.XFail, Problems: v.Problems}
+	case StatusPassed:
+		msg := "passed, but it is marked as expected to fail (" + t.XFail + "): remove its xfail"
+		return Verdict{Status: StatusFailed, Message: msg, Problems: []string{msg}}
+	}
+	return v
 }

@@ -38,6 +38,8 @@ type Test struct {
 	Needs   []string `json:"needs,omitempty"`
 	Timeout string   `json:"timeout,omitempty"`
 	Env     []EnvVar `json:"env,omitempty"`
+	// XFail says why the test is expected to fail; see ExpectedFailure.
+	XFail string `json:"xfail,omitempty"`
 }
 
 // Service is a background process a test starts and waits for: ready when

@@ -29,12 +29,18 @@ func run(dir string) error {
 	if err != nil {
 		return err
 	}
+	lockSchema, err := recipe.LockSchema()
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	for name, data := range map[string][]byte{
-		recipe.SchemaFile:    schema,
-		recipe.ReferenceFile: ref,
+		recipe.SchemaFile:        schema,
+		recipe.ReferenceFile:     ref,
+		recipe.LockSchemaFile:    lockSchema,
+		recipe.LockReferenceFile: recipe.LockReference(),
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err

@@ -237,6 +237,9 @@ func helpersUsed(tests []Check) map[string]bool {
 			continue
 		}
 		uses["finish"], uses["limited"] = true, true
+		if t.XFail != "" {
+			uses["finish_xfail"] = true
+		}
 		for _, l := range t.Lines {
 			for _, h := range []string{"expect_exit", "expect_match", "expect_no_match", "expect_nonempty", "read_stat", "expect_mode", "stop_service", "$subject"} {
 				if strings.Contains(l, h) {

@@ -38,7 +38,9 @@ type Script struct {
 type Check struct {
 	Name, Origin string
 	Device       bool
-	Lines        []string
+	// XFail says why the test is expected to fail (smoke.ExpectedFailure).
+	XFail string
+	Lines []string
 	// Unchecked says why smoke.sh cannot check the test; it is reported as
 	// skipped with this reason (macabox reproduce still checks it).
 	Unchecked string
@@ -49,7 +51,7 @@ type Check struct {
 func Checks(tests []smoke.Test) []Check {
 	out := make([]Check, 0, len(tests))
 	for _, t := range tests {
-		c := Check{Name: t.Name, Origin: t.Origin, Device: smoke.NeedsDevice(t)}
+		c := Check{Name: t.Name, Origin: t.Origin, Device: smoke.NeedsDevice(t), XFail: t.XFail}
 		lines, err := testLines(t)
 		if err != nil {
 			c.Unchecked = err.Error()
