@@ -3,7 +3,7 @@
 # Base: cr.metax-tech.com/public-ai-release/maca/vllm:maca.ai3.0.0.5-torch2.6-py310-ubuntu22.04-amd64
 # MACA: 3.0.0.5 at /opt/maca
 # Platform: linux/amd64 (set by the builder; FROM lines carry no --platform)
-# Inputs: sha256:acf1151afc6251143d00f1d32c704ce52239441d6437b0683f49f2bf5208fb23
+# Inputs: sha256:62cc807bcd5a1d356e078c4a8fa7b479801219c083ed11a50ab5edf6d1e158d2
 # Build with SOURCE_DATE_EPOCH set (build-arg and exporter) for a reproducible image.
 
 # images/maca-3.0.yaml:36:7: base image of maca-3.0
@@ -137,7 +137,7 @@ RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
  && rm -f "$macabox_keep"
 
 # Labels of infinicore-maca3
-LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:acf1151afc6251143d00f1d32c704ce52239441d6437b0683f49f2bf5208fb23" \
+LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:62cc807bcd5a1d356e078c4a8fa7b479801219c083ed11a50ab5edf6d1e158d2" \
       "io.github.ccf-ai-infra.macabox.kind"="Stack" \
       "io.github.ccf-ai-infra.macabox.layers"="infinicore" \
       "io.github.ccf-ai-infra.macabox.maca.version"="3.0.0.5" \
