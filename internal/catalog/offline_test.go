@@ -26,12 +26,20 @@ var offlineParts = map[string]struct {
 	tests []string
 }{
 	"mineru": {
-		steps: []string{"macabox (own helpers", "relabel_torchvision.py", "macabox (sample input"},
-		tests: []string{"sample PDF present"},
+		steps: []string{"macabox (own helpers", "relabel_torchvision.py", "macabox (sample input", "-e MINERU_LMDEPLOY_DEVICE=maca"},
+		tests: []string{"sample PDF present", "models are local", "MACA switch for MinerU is set"},
+	},
+	"mineru3": {
+		steps: []string{"macabox (own helpers", "relabel_torchvision.py", "macabox (sample input", "-e MINERU_LMDEPLOY_DEVICE=maca"},
+		tests: []string{"sample PDF present", "models are local", "MACA switch for MinerU is set"},
 	},
 	"vllm-metax": {
 		steps: []string{"macabox smoke tests after"},
-		tests: []string{"vendor torch kept"},
+		tests: []string{"smoke-test scripts present", "vendor torch kept"},
+	},
+	"vllm-metax-mcoplib": {
+		steps: []string{"macabox smoke tests after"},
+		tests: []string{"smoke-test scripts present"},
 	},
 }
 

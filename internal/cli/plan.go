@@ -58,6 +58,12 @@ func runPlan(o *planOptions, target string, s Streams) error {
 	if err != nil {
 		return outcome(err)
 	}
+	for _, w := range pr.Plan.Warnings {
+		fmt.Fprintf(s.Err, "warning: %s\n", w)
+	}
+	for _, a := range pr.Plan.Assumptions {
+		fmt.Fprintf(s.Err, "warning: %s\n", a)
+	}
 	if o.format == "json" {
 		enc := json.NewEncoder(s.Out)
 		enc.SetIndent("", "  ")

@@ -63,6 +63,9 @@ type Plan struct {
 	// Warnings are things that do not stop the build but defeat a promise
 	// such as reproducibility (a git step without a commit, for instance).
 	Warnings []Warning `json:"warnings,omitempty"`
+	// Assumptions are the pinned values no source shows (the recipes'
+	// unverified marks): what a hardware run has to confirm.
+	Assumptions []Assumption `json:"assumptions,omitempty"`
 
 	// InputsDigest is "sha256:<hex>" over everything the build is made of:
 	// the recipe documents involved (without positions, so comments and

@@ -74,6 +74,7 @@ func New(set *recipe.Set, target string, opts Options) (*Plan, error) {
 	r.resolveTags()
 	r.resolveRuntime()
 	r.resolveSmoke()
+	r.resolveAssumptions()
 	if err := r.resolveContext(); err != nil {
 		return nil, err
 	}

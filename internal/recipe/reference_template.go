@@ -31,7 +31,7 @@ name: maca-3.0
 from: cr.metax-tech.com/public-ai-release/maca/vllm:maca.ai3.0.0.5-torch2.6-py310-ubuntu22.04-amd64
 maca: {version: 3.0.0.5, path: /opt/maca}
 python: {path: /opt/conda/bin/python3, version: "3.10"}
-torch: 2.6.0+metax3.0.0.5
+torch: 2.6.0+metax3.0.0.3
 os: ubuntu22.04
 env:
   MACA_PATH: /opt/maca
@@ -149,6 +149,13 @@ errors. Copies from a stage take absolute paths inside that stage.
 http(s) (git also takes ssh and git); ` + "`sha256`" + ` is 64 hex digits and ` + "`commit`" + ` 40;
 modes are octal; durations are Go durations (` + "`90s`" + `, ` + "`15m`" + `); expectations are RE2
 regular expressions.
+
+**Grounded values.** A pinned value (a version, label, ref, tag or URL) cites where it
+is shown: a step's ` + "`source`" + ` for what the step writes, the document's ` + "`source`" + ` for arg
+defaults and an image's ` + "`from`" + `, ` + "`maca`" + `, ` + "`python`" + ` and ` + "`torch`" + `. A value no source shows is marked with
+` + "`unverified`" + ` and the reason it is used anyway: on the step, or in the document's
+` + "`unverified`" + ` map under the arg's name (in an Image also the field's name).
+` + "`macabox plan`" + ` lists every marked value as an assumption to check on hardware.
 
 ## Kinds and fields
 

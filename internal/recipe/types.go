@@ -87,6 +87,12 @@ type Header struct {
 	Name        Str    `yaml:"name" required:"true" vars:"none" doc:"unique name across images/ and recipes/ (lowercase letters, digits, '.', '-')"`
 	Description Str    `yaml:"description" vars:"none" doc:"one paragraph shown in docs, bundles and list output"`
 	About       *About `yaml:"about" doc:"what the recipe is for; fills a bundle's ISSUE.md and README"`
+	// Source and Unverified ground the pinned values a document writes
+	// outside its steps (arg defaults; an image's from, maca, python and
+	// torch): Source cites where they are shown, Unverified names those no
+	// source shows.
+	Source     Str `yaml:"source" vars:"none" doc:"the upstream documents (and commits) that show the values this document pins outside its steps: arg defaults; an image's from, maca, python and torch"`
+	Unverified Map `yaml:"unverified" vars:"none" doc:"values no source shows, each with why it is used anyway: the name of an arg of this document (in an Image also from, maca, python or torch) mapped to the reason; macabox plan lists them as assumptions"`
 }
 
 // About describes the upstream work a recipe serves. A bundle's ISSUE.md follows
@@ -137,7 +143,7 @@ type Image struct {
 	Simulated Bool       `yaml:"simulated" doc:"true for a stand-in of MACA used to exercise the pipeline; every output says so"`
 	MACA      *MACAInfo  `yaml:"maca" doc:"the MACA SDK in this image"`
 	Python    *Python    `yaml:"python" doc:"the Python interpreter pip steps use"`
-	Torch     Str        `yaml:"torch" vars:"none" doc:"vendor torch version in the image, e.g. 2.6.0+metax3.0.0.5"`
+	Torch     Str        `yaml:"torch" vars:"none" doc:"vendor torch version in the image, e.g. 2.6.0+metax3.0.0.3"`
 	OS        Str        `yaml:"os" vars:"none" doc:"operating system, e.g. ubuntu22.04"`
 	Labels    Map        `yaml:"labels" doc:"OCI labels added to the image"`
 	Args      Map        `yaml:"args" doc:"build arguments with defaults, usable as ${NAME}; overridable with --set"`
@@ -221,6 +227,8 @@ type Step struct {
 
 	// Source cites the upstream document this step comes from.
 	Source Str `yaml:"source" vars:"none" doc:"the upstream document (and commit) this step follows"`
+	// Unverified says why the step pins a value no source shows.
+	Unverified Str `yaml:"unverified" vars:"none" doc:"why this step pins a value (version, ref, URL) that no source shows; macabox plan lists it as an assumption"`
 }
 
 // RunStep is a shell command. Written as a plain string or as a mapping.

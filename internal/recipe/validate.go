@@ -81,6 +81,7 @@ func newValidator(s *Set, r Rules) *validator {
 }
 
 func (v *validator) document(d *Document) {
+	v.grounding(d)
 	switch {
 	case d.Image != nil:
 		v.image(d, d.Image)

@@ -4,7 +4,7 @@
 # SIMULATED MACA base: the base image is a stand-in that exercises the pipeline; it is not MACA and runs nothing on a MetaX GPU.
 # MACA: 3.0.0.5 at /opt/maca
 # Platform: linux/amd64 (set by the builder; FROM lines carry no --platform)
-# Inputs: sha256:d22d421880dc5d6f4de9a915de4cb93fefa3a9ce4f0a6b496c99682b0a537c20
+# Inputs: sha256:05b5a017e7a5aeb7d640c2d3e50ad427135c8a8c88d28106bdeb96eb2277cdb7
 # Build with SOURCE_DATE_EPOCH set (build-arg and exporter) for a reproducible image.
 
 # images/maca-sim.yaml:21:7: base image of maca-sim
@@ -42,7 +42,7 @@ COPY ["recipes/macabox-demo/src", "/opt/macabox/demo/src/"]
 COPY ["recipes/macabox-demo/tools/build_wheel.py", "/opt/macabox/demo/"]
 # recipes/demo/macabox-demo.yaml:34:5: macabox-demo run; source: macabox demo; wheel format per PEP 427
 RUN "$PYTHON" /opt/macabox/demo/build_wheel.py /opt/macabox/demo/src /opt/macabox/demo/dist
-# recipes/demo/macabox-demo.yaml:36:5: macabox-demo pip; source: macabox demo; keep the vendor torch as MetaX's docs require (MetaX-MACA/Physics, vLLM-metax docs/releases/v0.29.0.en.md @ f15c15cc: --no-deps for framework installs)
+# recipes/demo/macabox-demo.yaml:36:5: macabox-demo pip; source: macabox demo; keep the vendor torch as MetaX's docs require (vLLM-metax docker/vllm_ubi9_building_instructions.md @ b9c345e: uv pip install vllm==0.10.2 --no-deps)
 RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
     macabox_keep="$(mktemp)" \
  && '/opt/conda/bin/python3' -c \
@@ -59,7 +59,7 @@ ENV MACABOX_DEMO_HOME="/opt/macabox/demo"
 RUN macabox-demo report >/opt/macabox/demo/build-report.txt
 
 # Labels of demo
-LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:d22d421880dc5d6f4de9a915de4cb93fefa3a9ce4f0a6b496c99682b0a537c20" \
+LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:05b5a017e7a5aeb7d640c2d3e50ad427135c8a8c88d28106bdeb96eb2277cdb7" \
       "io.github.ccf-ai-infra.macabox.kind"="Stack" \
       "io.github.ccf-ai-infra.macabox.layers"="macabox-demo" \
       "io.github.ccf-ai-infra.macabox.maca.version"="3.0.0.5" \

@@ -3,38 +3,39 @@
 # Base: cr.metax-tech.com/public-ai-release/maca/vllm:maca.ai3.0.0.5-torch2.6-py310-ubuntu22.04-amd64
 # MACA: 3.0.0.5 at /opt/maca
 # Platform: linux/amd64 (set by the builder; FROM lines carry no --platform)
-# Inputs: sha256:a5a5b8c7ab29a90efc294bbbe0fda16f335080283b84131af959d48fb9e25ab9
+# Inputs: sha256:62cc807bcd5a1d356e078c4a8fa7b479801219c083ed11a50ab5edf6d1e158d2
 # Build with SOURCE_DATE_EPOCH set (build-arg and exporter) for a reproducible image.
 
-# images/maca-3.0.yaml:26:7: base image of maca-3.0
+# images/maca-3.0.yaml:36:7: base image of maca-3.0
 FROM cr.metax-tech.com/public-ai-release/maca/vllm:maca.ai3.0.0.5-torch2.6-py310-ubuntu22.04-amd64 AS base
 
-# images/maca-3.0.yaml:19:1: Image maca-3.0
+# images/maca-3.0.yaml:27:1: Image maca-3.0
 FROM base AS after-maca-3.0
 ARG SOURCE_DATE_EPOCH
-# images/maca-3.0.yaml:50:3: maca-3.0 env
+# images/maca-3.0.yaml:64:3: maca-3.0 env
 ENV MACA_PATH="/opt/maca"
-# images/maca-3.0.yaml:51:3: maca-3.0 env
-ENV CUCC_PATH="/opt/maca/tools/cu-bridge"
-# images/maca-3.0.yaml:57:3: maca-3.0 env
-ENV CUDA_PATH="${CUCC_PATH}"
-# images/maca-3.0.yaml:58:3: maca-3.0 env
-ENV CUCC_CMAKE_ENTRY="2"
-# images/maca-3.0.yaml:59:3: maca-3.0 env
-ENV PATH="/opt/mxdriver/bin:/opt/maca/mxgpu_llvm/bin:/opt/maca/bin:${CUCC_PATH}/tools:${CUCC_PATH}/bin:/opt/conda/bin:${PATH}"
-# images/maca-3.0.yaml:60:3: maca-3.0 env
-ENV LD_LIBRARY_PATH="/opt/mxdriver/lib:/opt/maca/lib:/opt/maca/ompi/lib:/opt/maca/mxgpu_llvm/lib:${LD_LIBRARY_PATH}"
+# images/maca-3.0.yaml:65:3: maca-3.0 env
+ENV CUDA_PATH="/usr/local/cuda"
 # images/maca-3.0.yaml:66:3: maca-3.0 env
+ENV CUCC_PATH="/opt/maca/tools/cu-bridge"
+# images/maca-3.0.yaml:67:3: maca-3.0 env
+ENV PATH="/opt/mxdriver/bin:${CUDA_PATH}/bin:/opt/maca/mxgpu_llvm/bin:/opt/maca/bin:${CUCC_PATH}/tools:${CUCC_PATH}/bin:/opt/conda/bin:${PATH}"
+# images/maca-3.0.yaml:68:3: maca-3.0 env
+ENV LD_LIBRARY_PATH="/opt/mxdriver/lib:/opt/maca/lib:/opt/maca/ompi/lib:/opt/maca/mxgpu_llvm/lib:${LD_LIBRARY_PATH}"
+# images/maca-3.0.yaml:74:3: maca-3.0 env
 ENV TORCH_ALLOW_TF32_CUBLAS_OVERRIDE="0"
 
-# recipes/infinicore/infinicore.yaml:52:11: build stage of infinicore
+# recipes/infinicore/infinicore.yaml:74:11: build stage of infinicore
 FROM after-maca-3.0 AS infinicore.xmake
 ARG SOURCE_DATE_EPOCH
 ARG INFINICORE_REPO="https://github.com/InfiniTensor/InfiniCore.git"
 ARG INFINICORE_COMMIT="b6f8f8c3949399e06036ddc5dc0314bbc6b7b98e"
 ARG INFINICORE_CCL="n"
+ARG XMAKE_REF="v3.0.5"
 ARG XMAKE_COMMIT="f20295f255d967af9d91de6f1ed5eeadf17d30a7"
-# recipes/infinicore/infinicore.yaml:55:9: infinicore apt; source: xmake scripts/get.sh @ v3.0.5 (build dependencies: git, build-essential, libreadline-dev)
+ARG PIP_INDEX_URL="https://mirrors.aliyun.com/pypi/simple"
+ARG CLANG_FORMAT_VERSION="16.0.6"
+# recipes/infinicore/infinicore.yaml:77:9: infinicore apt; source: xmake scripts/get.sh @ v3.0.5 (build dependencies: git, build-essential, libreadline-dev)
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
     --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \
     apt-get update \
@@ -50,7 +51,7 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
       /var/cache/debconf/*-old \
       /var/lib/dpkg/*-old \
       /var/cache/ldconfig/aux-cache
-# recipes/infinicore/infinicore.yaml:57:9: infinicore git; source: xmake README / scripts/get.sh @ v3.0.5 (git clone --recursive)
+# recipes/infinicore/infinicore.yaml:79:9: infinicore git; source: xmake README / scripts/get.sh @ v3.0.5 (git clone --recursive https://github.com/xmake-io/xmake.git)
 RUN git init -q '/opt/macabox/src/xmake' \
  && git -C '/opt/macabox/src/xmake' remote add origin 'https://github.com/xmake-io/xmake.git' \
  && ( git -C '/opt/macabox/src/xmake' fetch -q --depth 1 origin 'f20295f255d967af9d91de6f1ed5eeadf17d30a7' || git -C '/opt/macabox/src/xmake' fetch -q origin 'v3.0.5' ) \
@@ -59,26 +60,29 @@ RUN git init -q '/opt/macabox/src/xmake' \
  && git -C '/opt/macabox/src/xmake' submodule update -q --init --recursive \
  && find '/opt/macabox/src/xmake' -name .git -prune -exec rm -rf {} + \
  && chmod -R u+rwX,go+rX,go-w '/opt/macabox/src/xmake'
-# recipes/infinicore/infinicore.yaml:64:9: infinicore run; source: xmake scripts/get.sh @ v3.0.5 (./configure; make; make install PREFIX=...)
+# recipes/infinicore/infinicore.yaml:86:9: infinicore run; source: xmake scripts/get.sh @ v3.0.5 (./configure; make; make install PREFIX=...)
 RUN ["/bin/sh", "-ec", "cd /opt/macabox/src/xmake\n./configure\nmake -j\"$(nproc)\"\nmake install PREFIX=/usr/local\n/usr/local/bin/xmake --version\n"]
 
-# recipes/infinicore/infinicore.yaml:22:1: Layer infinicore
+# recipes/infinicore/infinicore.yaml:34:1: Layer infinicore
 FROM after-maca-3.0 AS after-infinicore
 ARG SOURCE_DATE_EPOCH
 ARG PYTHON="/opt/conda/bin/python3"
 ARG INFINICORE_REPO="https://github.com/InfiniTensor/InfiniCore.git"
 ARG INFINICORE_COMMIT="b6f8f8c3949399e06036ddc5dc0314bbc6b7b98e"
 ARG INFINICORE_CCL="n"
+ARG XMAKE_REF="v3.0.5"
 ARG XMAKE_COMMIT="f20295f255d967af9d91de6f1ed5eeadf17d30a7"
-# recipes/infinicore/infinicore.yaml:46:3: infinicore env
+ARG PIP_INDEX_URL="https://mirrors.aliyun.com/pypi/simple"
+ARG CLANG_FORMAT_VERSION="16.0.6"
+# recipes/infinicore/infinicore.yaml:68:3: infinicore env
 ENV INFINI_ROOT="/opt/infini"
-# recipes/infinicore/infinicore.yaml:47:3: infinicore env
+# recipes/infinicore/infinicore.yaml:69:3: infinicore env
 ENV PATH="/opt/infini/bin:${PATH}"
-# recipes/infinicore/infinicore.yaml:48:3: infinicore env
+# recipes/infinicore/infinicore.yaml:70:3: infinicore env
 ENV LD_LIBRARY_PATH="/opt/infini/lib:${LD_LIBRARY_PATH}"
-# recipes/infinicore/infinicore.yaml:50:3: infinicore env
+# recipes/infinicore/infinicore.yaml:72:3: infinicore env
 ENV XMAKE_ROOT="y"
-# recipes/infinicore/infinicore.yaml:74:5: infinicore apt; source: InfiniCore README @ b6f8f8c3 (xmake, gcc >= 11, Python >= 3.10); xmake.lua @ b6f8f8c3 (add_requires boost, pybind11)
+# recipes/infinicore/infinicore.yaml:96:5: infinicore apt; source: InfiniCore README @ b6f8f8c3 (xmake, gcc >= 11, Python >= 3.10); xmake.lua @ b6f8f8c3 (add_requires boost, pybind11)
 RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
     --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \
     apt-get update \
@@ -98,11 +102,11 @@ RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \
       /var/cache/debconf/*-old \
       /var/lib/dpkg/*-old \
       /var/cache/ldconfig/aux-cache
-# recipes/infinicore/infinicore.yaml:76:5: infinicore copy; source: macabox multi-stage build of xmake v3.0.5
+# recipes/infinicore/infinicore.yaml:98:5: infinicore copy; source: macabox multi-stage build of xmake
 COPY --from=infinicore.xmake --chmod=0755 ["/usr/local/bin/xmake", "/usr/local/bin/xmake"]
-# recipes/infinicore/infinicore.yaml:82:5: infinicore copy; source: macabox multi-stage build of xmake v3.0.5
+# recipes/infinicore/infinicore.yaml:104:5: infinicore copy; source: macabox multi-stage build of xmake
 COPY --from=infinicore.xmake ["/usr/local/share/xmake", "/usr/local/share/xmake/"]
-# recipes/infinicore/infinicore.yaml:89:5: infinicore git; source: InfiniCore README @ b6f8f8c3 (git clone --recursive; submodule third_party/spdlog)
+# recipes/infinicore/infinicore.yaml:111:5: infinicore git; source: InfiniCore README @ b6f8f8c3 (git clone --recursive https://github.com/InfiniTensor/InfiniCore.git)
 RUN git init -q '/opt/InfiniCore' \
  && git -C '/opt/InfiniCore' remote add origin 'https://github.com/InfiniTensor/InfiniCore.git' \
  && ( git -C '/opt/InfiniCore' fetch -q --depth 1 origin 'b6f8f8c3949399e06036ddc5dc0314bbc6b7b98e' || git -C '/opt/InfiniCore' fetch -q origin ) \
@@ -111,11 +115,29 @@ RUN git init -q '/opt/InfiniCore' \
  && git -C '/opt/InfiniCore' submodule update -q --init --recursive \
  && find '/opt/InfiniCore' -name .git -prune -exec rm -rf {} + \
  && chmod -R u+rwX,go+rX,go-w '/opt/InfiniCore'
-# recipes/infinicore/infinicore.yaml:99:5: infinicore run; source: InfiniCore scripts/install.py @ b6f8f8c3; command line from InfiniCore issues #636 and #704 (python scripts/install.py --metax-gpu=y --use-mc=y [--ccl=y])
-RUN ["/bin/sh", "-ec", "cd /opt/InfiniCore\n\"$PYTHON\" scripts/install.py --metax-gpu=y --use-mc=y --ccl=\"$INFINICORE_CCL\" -y\nls -l \"$INFINI_ROOT/lib\"\n"]
+# recipes/infinicore/infinicore.yaml:121:5: infinicore run; source: InfiniCore scripts/install.py @ b6f8f8c3; command line from InfiniCore issues #636 and #704 (python scripts/install.py --metax-gpu=y --use-mc=y [--ccl=y])
+RUN ["/bin/sh", "-ec", "cd /opt/InfiniCore\nyes=-y\ngrep -q 'xmake f -y' scripts/install.py && yes=\n\"$PYTHON\" scripts/install.py --metax-gpu=y --use-mc=y --ccl=\"$INFINICORE_CCL\" $yes\nls -l \"$INFINI_ROOT/lib\"\n"]
+# recipes/infinicore/infinicore.yaml:130:5: infinicore run; source: InfiniCore README @ b6f8f8c3 (xmake build _infinicore; xmake install _infinicore; pip install .)
+RUN ["/bin/sh", "-ec", "cd /opt/InfiniCore\nxmake build -y _infinicore\nxmake install _infinicore\n\"$PYTHON\" -m pip install --no-cache-dir -i \"$PIP_INDEX_URL\" .\n"]
+# recipes/infinicore/infinicore.yaml:138:5: infinicore pip; source: InfiniCore test/infiniop-test/test_generate @ b6f8f8c3 (import gguf); scripts/format.py (colorama, --c clang-format-16, --py black); .github/workflows/build.yml (pip install black)
+RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
+    macabox_keep="$(mktemp)" \
+ && '/opt/conda/bin/python3' -c \
+      'import sys, importlib.metadata as m; names = sys.argv[1:]; missing = [n for n in names if not list(m.distributions(name=n))]; missing and sys.exit("macabox: keep: not installed: " + " ".join(missing)); print("\n".join(n + "==" + m.version(n) for n in names))' \
+      'torch' \
+      'numpy' \
+      >"$macabox_keep" \
+ && PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_INPUT=1 '/opt/conda/bin/python3' -m pip install \
+      --constraint "$macabox_keep" \
+      --index-url 'https://mirrors.aliyun.com/pypi/simple' \
+      'gguf' \
+      'black' \
+      'colorama' \
+      'clang-format==16.0.6' \
+ && rm -f "$macabox_keep"
 
 # Labels of infinicore-maca3
-LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:a5a5b8c7ab29a90efc294bbbe0fda16f335080283b84131af959d48fb9e25ab9" \
+LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:62cc807bcd5a1d356e078c4a8fa7b479801219c083ed11a50ab5edf6d1e158d2" \
       "io.github.ccf-ai-infra.macabox.kind"="Stack" \
       "io.github.ccf-ai-infra.macabox.layers"="infinicore" \
       "io.github.ccf-ai-infra.macabox.maca.version"="3.0.0.5" \

@@ -3,36 +3,33 @@
 # Base: cr.metax-tech.com/public-ai-release/maca/vllm:maca.ai3.0.0.5-torch2.6-py310-ubuntu22.04-amd64
 # MACA: 3.0.0.5 at /opt/maca
 # Platform: linux/amd64 (set by the builder; FROM lines carry no --platform)
-# Inputs: sha256:30e8c413f12cff00ac23e2ac84c051f302de83983faa1f098ffd21d64fef599c
+# Inputs: sha256:2f7d3c6759a7f1d210a5ecf4a525f8779820f1a78db9ea70eee0b842259a846b
 # Build with SOURCE_DATE_EPOCH set (build-arg and exporter) for a reproducible image.
 
-# images/maca-3.0.yaml:26:7: base image of maca-3.0
+# images/maca-3.0.yaml:36:7: base image of maca-3.0
 FROM cr.metax-tech.com/public-ai-release/maca/vllm:maca.ai3.0.0.5-torch2.6-py310-ubuntu22.04-amd64 AS base
 
-# images/maca-3.0.yaml:19:1: Image maca-3.0
+# images/maca-3.0.yaml:27:1: Image maca-3.0
 FROM base AS after-maca-3.0
 ARG SOURCE_DATE_EPOCH
-# images/maca-3.0.yaml:50:3: maca-3.0 env
+# images/maca-3.0.yaml:64:3: maca-3.0 env
 ENV MACA_PATH="/opt/maca"
-# images/maca-3.0.yaml:51:3: maca-3.0 env
-ENV CUCC_PATH="/opt/maca/tools/cu-bridge"
-# images/maca-3.0.yaml:57:3: maca-3.0 env
-ENV CUDA_PATH="${CUCC_PATH}"
-# images/maca-3.0.yaml:58:3: maca-3.0 env
-ENV CUCC_CMAKE_ENTRY="2"
-# images/maca-3.0.yaml:59:3: maca-3.0 env
-ENV PATH="/opt/mxdriver/bin:/opt/maca/mxgpu_llvm/bin:/opt/maca/bin:${CUCC_PATH}/tools:${CUCC_PATH}/bin:/opt/conda/bin:${PATH}"
-# images/maca-3.0.yaml:60:3: maca-3.0 env
-ENV LD_LIBRARY_PATH="/opt/mxdriver/lib:/opt/maca/lib:/opt/maca/ompi/lib:/opt/maca/mxgpu_llvm/lib:${LD_LIBRARY_PATH}"
+# images/maca-3.0.yaml:65:3: maca-3.0 env
+ENV CUDA_PATH="/usr/local/cuda"
 # images/maca-3.0.yaml:66:3: maca-3.0 env
+ENV CUCC_PATH="/opt/maca/tools/cu-bridge"
+# images/maca-3.0.yaml:67:3: maca-3.0 env
+ENV PATH="/opt/mxdriver/bin:${CUDA_PATH}/bin:/opt/maca/mxgpu_llvm/bin:/opt/maca/bin:${CUCC_PATH}/tools:${CUCC_PATH}/bin:/opt/conda/bin:${PATH}"
+# images/maca-3.0.yaml:68:3: maca-3.0 env
+ENV LD_LIBRARY_PATH="/opt/mxdriver/lib:/opt/maca/lib:/opt/maca/ompi/lib:/opt/maca/mxgpu_llvm/lib:${LD_LIBRARY_PATH}"
+# images/maca-3.0.yaml:74:3: maca-3.0 env
 ENV TORCH_ALLOW_TF32_CUBLAS_OVERRIDE="0"
 
-# recipes/vllm-metax/vllm-metax.yaml:65:11: build stage of vllm-metax
+# recipes/vllm-metax/vllm-metax.yaml:68:11: build stage of vllm-metax
 FROM after-maca-3.0 AS vllm-metax.vllm-wheel
 ARG SOURCE_DATE_EPOCH
 ARG PYTHON="/opt/conda/bin/python3"
 ARG VLLM_VERSION="0.9.1"
-ARG VLLM_BUILD="empty"
 ARG VLLM_METAX_REPO="https://github.com/MetaX-MACA/vLLM-metax.git"
 ARG VLLM_METAX_BRANCH="v0.9.1-dev"
 ARG VLLM_METAX_COMMIT="809195c67418be083bc758f27aa613544011e54b"
@@ -41,34 +38,14 @@ ARG CUDA_TOOLKIT_URL="https://developer.download.nvidia.com/compute/cuda/11.6.0/
 ARG SMOKE_MODEL="Qwen/Qwen2.5-0.5B-Instruct"
 ARG SMOKE_MODEL_REVISION="7ae557604adf67be50417f59c2c2f167def9a775"
 ARG HF_ENDPOINT="https://huggingface.co"
-# recipes/vllm-metax/vllm-metax.yaml:70:9: vllm-metax pip; source: vLLM-metax requirements/build.txt @ 809195c (mirrors vLLM's build requirements); .github/workflows/vllm_metax_tests.yaml @ 800ca7c ('python use_existing_torch.py; pip install -r requirements/build.txt')
-RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
-    macabox_keep="$(mktemp)" \
- && '/opt/conda/bin/python3' -c \
-      'import sys, importlib.metadata as m; names = sys.argv[1:]; missing = [n for n in names if not list(m.distributions(name=n))]; missing and sys.exit("macabox: keep: not installed: " + " ".join(missing)); print("\n".join(n + "==" + m.version(n) for n in names))' \
-      'torch' \
-      >"$macabox_keep" \
- && PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_INPUT=1 '/opt/conda/bin/python3' -m pip install \
-      --constraint "$macabox_keep" \
-      --index-url 'https://mirrors.aliyun.com/pypi/simple' \
-      'cmake>=3.26.1' \
-      'ninja' \
-      'packaging>=24.2' \
-      'setuptools>=77.0.3,<80.0.0' \
-      'setuptools-scm>=8' \
-      'wheel' \
-      'jinja2>=3.1.6' \
-      'regex' \
- && rm -f "$macabox_keep"
-# recipes/vllm-metax/vllm-metax.yaml:75:9: vllm-metax run; source: vLLM-metax .github/workflows/vllm_metax_tests.yaml @ 800ca7c (VLLM_TARGET_DEVICE=empty pip install . --no-build-isolation); vLLM-metax README @ 800ca7c (pip install vllm==X --no-deps)
-RUN ["/bin/sh", "-ec", "mkdir -p /opt/macabox/wheels\ncase \"$VLLM_BUILD\" in\nempty)\n  VLLM_TARGET_DEVICE=empty \"$PYTHON\" -m pip wheel --no-cache-dir --no-deps \\\n    --no-build-isolation --no-binary=vllm -i \"$PIP_INDEX_URL\" \\\n    -w /opt/macabox/wheels \"vllm==$VLLM_VERSION\"\n  ;;\npypi-wheel)\n  \"$PYTHON\" -m pip download --no-cache-dir --no-deps --only-binary=:all: \\\n    -i \"$PIP_INDEX_URL\" -d /opt/macabox/wheels \"vllm==$VLLM_VERSION\"\n  ;;\n*)\n  echo \"VLLM_BUILD must be 'empty' or 'pypi-wheel', not '$VLLM_BUILD'\" >&2\n  exit 1\n  ;;\nesac\nls -l /opt/macabox/wheels\n"]
+# recipes/vllm-metax/vllm-metax.yaml:71:9: vllm-metax run; source: vLLM-metax README on v0.9.1-dev @ 809195c ('pip install vllm==0.9.1 --no-deps') and on v0.10.1.1-dev @ 800ca7c ('pip install vllm==0.10.1.1 --no-deps')
+RUN ["/bin/sh", "-ec", "mkdir -p /opt/macabox/wheels\n\"$PYTHON\" -m pip download --no-cache-dir --no-deps --only-binary=:all: \\\n  -i \"$PIP_INDEX_URL\" -d /opt/macabox/wheels \"vllm==$VLLM_VERSION\"\nls -l /opt/macabox/wheels\n"]
 
-# recipes/vllm-metax/vllm-metax.yaml:94:11: build stage of vllm-metax
+# recipes/vllm-metax/vllm-metax.yaml:77:11: build stage of vllm-metax
 FROM after-maca-3.0 AS vllm-metax.plugin-wheel
 ARG SOURCE_DATE_EPOCH
 ARG PYTHON="/opt/conda/bin/python3"
 ARG VLLM_VERSION="0.9.1"
-ARG VLLM_BUILD="empty"
 ARG VLLM_METAX_REPO="https://github.com/MetaX-MACA/vLLM-metax.git"
 ARG VLLM_METAX_BRANCH="v0.9.1-dev"
 ARG VLLM_METAX_COMMIT="809195c67418be083bc758f27aa613544011e54b"
@@ -77,7 +54,7 @@ ARG CUDA_TOOLKIT_URL="https://developer.download.nvidia.com/compute/cuda/11.6.0/
 ARG SMOKE_MODEL="Qwen/Qwen2.5-0.5B-Instruct"
 ARG SMOKE_MODEL_REVISION="7ae557604adf67be50417f59c2c2f167def9a775"
 ARG HF_ENDPOINT="https://huggingface.co"
-# recipes/vllm-metax/vllm-metax.yaml:99:9: vllm-metax git; source: vLLM-metax README @ 800ca7c ('git clone --branch [branch-name]'); branches v0.9.1-dev @ 809195c, v0.10.1.1-dev @ 800ca7c
+# recipes/vllm-metax/vllm-metax.yaml:82:9: vllm-metax git; source: vLLM-metax README @ 800ca7c ('git clone --branch [branch-name]'); branches v0.9.1-dev @ 809195c, v0.10.1.1-dev @ 800ca7c
 RUN git init -q '/opt/macabox/src/vllm-metax' \
  && git -C '/opt/macabox/src/vllm-metax' remote add origin \
       'https://github.com/MetaX-MACA/vLLM-metax.git' \
@@ -86,17 +63,16 @@ RUN git init -q '/opt/macabox/src/vllm-metax' \
       '809195c67418be083bc758f27aa613544011e54b' \
  && find '/opt/macabox/src/vllm-metax' -name .git -prune -exec rm -rf {} + \
  && chmod -R u+rwX,go+rX,go-w '/opt/macabox/src/vllm-metax'
-# recipes/vllm-metax/vllm-metax.yaml:105:9: vllm-metax run; source: vLLM-metax .github/workflows/vllm_metax_tests.yaml @ 800ca7c, step 'Ensure cuda toolkit 11.6'
+# recipes/vllm-metax/vllm-metax.yaml:88:9: vllm-metax run; source: vLLM-metax .github/workflows/vllm_metax_tests.yaml @ 800ca7c, step 'Ensure cuda toolkit 11.6'
 RUN ["/bin/sh", "-ec", "if [ -d /usr/local/cuda ]; then\n  echo \"CUDA toolkit found in /usr/local/cuda\"\nelif [ \"$CUDA_TOOLKIT_URL\" = none ]; then\n  echo \"no /usr/local/cuda and CUDA_TOOLKIT_URL=none: the plugin build may fail\" >&2\nelse\n  \"$PYTHON\" -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' \\\n    \"$CUDA_TOOLKIT_URL\" /tmp/cuda-toolkit.run\n  sh /tmp/cuda-toolkit.run --silent --toolkit\n  rm -f /tmp/cuda-toolkit.run\nfi\n"]
-# recipes/vllm-metax/vllm-metax.yaml:122:9: vllm-metax run; source: vLLM-metax README @ 800ca7c ('source env.sh; pip install -r requirements/build.txt; python setup.py bdist_wheel'), same on v0.9.1-dev @ 809195c
-RUN ["/bin/sh", "-ec", "cd /opt/macabox/src/vllm-metax\n. ./env.sh\n\"$PYTHON\" -m pip list --format=freeze | grep -iE '^(torch|torchvision)==' >/tmp/keep.txt\n\"$PYTHON\" -m pip install --no-cache-dir -i \"$PIP_INDEX_URL\" -c /tmp/keep.txt -r requirements/build.txt\nSETUPTOOLS_SCM_PRETEND_VERSION=\"$VLLM_VERSION\" \"$PYTHON\" setup.py bdist_wheel -d /opt/macabox/wheels\nls -l /opt/macabox/wheels\n"]
+# recipes/vllm-metax/vllm-metax.yaml:107:9: vllm-metax run; source: vLLM-metax README @ 800ca7c ('source env.sh; pip install -r requirements/build.txt; python setup.py bdist_wheel'), same on v0.9.1-dev @ 809195c; env.sh on both branches (CUDA_PATH=/usr/local/cuda)
+RUN ["/bin/sh", "-ec", "cd /opt/macabox/src/vllm-metax\n. ./env.sh\n\"$PYTHON\" -m pip list --format=freeze | grep -iE '^(torch|torchvision)==' >/tmp/keep.txt\n\"$PYTHON\" -m pip install --no-cache-dir -i \"$PIP_INDEX_URL\" -c /tmp/keep.txt -r requirements/build.txt\nSETUPTOOLS_SCM_PRETEND_VERSION=\"$VLLM_VERSION\" \"$PYTHON\" setup.py bdist_wheel -d /opt/macabox/wheels\nls -l /opt/macabox/wheels\nmkdir -p /opt/macabox/vllm-metax-src\nif [ -d tests ]; then cp -r tests /opt/macabox/vllm-metax-src/; else echo \"branch has no tests/\"; fi\n"]
 
-# recipes/vllm-metax/vllm-metax.yaml:25:1: Layer vllm-metax
+# recipes/vllm-metax/vllm-metax.yaml:26:1: Layer vllm-metax
 FROM after-maca-3.0 AS after-vllm-metax
 ARG SOURCE_DATE_EPOCH
 ARG PYTHON="/opt/conda/bin/python3"
 ARG VLLM_VERSION="0.9.1"
-ARG VLLM_BUILD="empty"
 ARG VLLM_METAX_REPO="https://github.com/MetaX-MACA/vLLM-metax.git"
 ARG VLLM_METAX_BRANCH="v0.9.1-dev"
 ARG VLLM_METAX_COMMIT="809195c67418be083bc758f27aa613544011e54b"
@@ -105,16 +81,18 @@ ARG CUDA_TOOLKIT_URL="https://developer.download.nvidia.com/compute/cuda/11.6.0/
 ARG SMOKE_MODEL="Qwen/Qwen2.5-0.5B-Instruct"
 ARG SMOKE_MODEL_REVISION="7ae557604adf67be50417f59c2c2f167def9a775"
 ARG HF_ENDPOINT="https://huggingface.co"
-# recipes/vllm-metax/vllm-metax.yaml:131:5: vllm-metax copy; source: macabox multi-stage build, after vLLM-metax docker/vllm_metax.Dockerfile @ 3aadf08 (COPY --from=wheel_build)
+# recipes/vllm-metax/vllm-metax.yaml:118:5: vllm-metax copy; source: macabox multi-stage build, after vLLM-metax docker/vllm_metax.Dockerfile @ 3aadf08 (COPY --from=wheel_build)
 COPY --from=vllm-metax.vllm-wheel ["/opt/macabox/wheels/", "/opt/macabox/wheels/"]
-# recipes/vllm-metax/vllm-metax.yaml:136:5: vllm-metax copy; source: macabox multi-stage build, after vLLM-metax docker/vllm_metax.Dockerfile @ 3aadf08 (COPY --from=wheel_build)
+# recipes/vllm-metax/vllm-metax.yaml:123:5: vllm-metax copy; source: macabox multi-stage build, after vLLM-metax docker/vllm_metax.Dockerfile @ 3aadf08 (COPY --from=wheel_build)
 COPY --from=vllm-metax.plugin-wheel ["/opt/macabox/wheels/", "/opt/macabox/wheels/"]
-# recipes/vllm-metax/vllm-metax.yaml:145:5: vllm-metax pip; source: vLLM-metax README @ 800ca7c ('pip install vllm==0.10.1.1 --no-deps'; @ 809195c: vllm==0.9.1)
+# recipes/vllm-metax/vllm-metax.yaml:128:5: vllm-metax copy; source: vLLM-metax tests/ of the checked-out branch (tests/e2e/workflow/test_offline_inference_basic.py on v0.10.1.1-dev @ 800ca7c)
+COPY --from=vllm-metax.plugin-wheel ["/opt/macabox/vllm-metax-src/", "/opt/macabox/vllm-metax/"]
+# recipes/vllm-metax/vllm-metax.yaml:137:5: vllm-metax pip; source: vLLM-metax README @ 800ca7c ('pip install vllm==0.10.1.1 --no-deps'; @ 809195c: vllm==0.9.1)
 RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
     PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_INPUT=1 '/opt/conda/bin/python3' -m pip install \
       --no-deps \
       '/opt/macabox/wheels/vllm-'*'.whl'
-# recipes/vllm-metax/vllm-metax.yaml:149:5: vllm-metax pip; source: vLLM-metax README @ 800ca7c ('python setup.py bdist_wheel; pip install dist/*.whl')
+# recipes/vllm-metax/vllm-metax.yaml:141:5: vllm-metax pip; source: vLLM-metax README @ 800ca7c ('python setup.py bdist_wheel; pip install dist/*.whl')
 RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
     macabox_keep="$(mktemp)" \
  && '/opt/conda/bin/python3' -c \
@@ -127,9 +105,9 @@ RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
       --index-url 'https://mirrors.aliyun.com/pypi/simple' \
       '/opt/macabox/wheels/vllm_metax-'*'.whl' \
  && rm -f "$macabox_keep"
-# recipes/vllm-metax/vllm-metax.yaml:157:5: vllm-metax run; source: vLLM-metax README @ 800ca7c and @ 809195c (vllm_metax_init after installing a wheel); README on releases/v0.8.5
-RUN ["/bin/sh", "-ec", "\"$(dirname \"$PYTHON\")/vllm_metax_init\"\nmkdir -p /opt/macabox/vllm-metax\nprintf 'vllm=%s\\nvllm_build=%s\\nvllm_metax_commit=%s\\n' \"$VLLM_VERSION\" \"$VLLM_BUILD\" \"$VLLM_METAX_COMMIT\" \\\n  >/opt/macabox/vllm-metax/expected.txt\n"]
-# recipes/vllm-metax/vllm-metax.yaml:164:5: vllm-metax pip; source: vLLM-metax docker/vllm_metax.Dockerfile @ 3aadf08, final stage (uv pip install numpy==1.26); requirements/common.txt @ 809195c (numpy < 2.0)
+# recipes/vllm-metax/vllm-metax.yaml:149:5: vllm-metax run; source: vLLM-metax README @ 800ca7c and @ 809195c (vllm_metax_init after installing a wheel); README on releases/v0.8.5
+RUN ["/bin/sh", "-ec", "\"$(dirname \"$PYTHON\")/vllm_metax_init\"\nmkdir -p /opt/macabox/vllm-metax\nprintf 'vllm=%s\\nvllm_metax_commit=%s\\n' \"$VLLM_VERSION\" \"$VLLM_METAX_COMMIT\" \\\n  >/opt/macabox/vllm-metax/expected.txt\n"]
+# recipes/vllm-metax/vllm-metax.yaml:156:5: vllm-metax pip; source: vLLM-metax docker/vllm_ubi9_building_instructions.md @ b9c345e ('torch need to use numpy < 2.0': uv pip install numpy==1.26.4); requirements/common.txt @ 809195c (numpy < 2.0)
 RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
     macabox_keep="$(mktemp)" \
  && '/opt/conda/bin/python3' -c \
@@ -142,13 +120,28 @@ RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
       --index-url 'https://mirrors.aliyun.com/pypi/simple' \
       'numpy==1.26.4' \
  && rm -f "$macabox_keep"
-# recipes/vllm-metax/vllm-metax.yaml:169:5: vllm-metax copy; source: macabox smoke tests after vLLM-metax examples/basic/offline_inference/basic.py @ 3aadf08 (offline) and docs/releases/v0.29.0.en.md @ f15c15cc (online check)
-COPY ["recipes/vllm-metax/tools/fetch_model.py", "recipes/vllm-metax/tests/check_install.py", "recipes/vllm-metax/tests/generate.py", "recipes/vllm-metax/tests/complete.py", "/opt/macabox/tests/vllm-metax/"]
-# recipes/vllm-metax/vllm-metax.yaml:173:5: vllm-metax run; source: macabox; vLLM-metax tests/e2e/test_offline_inference_basic.py @ 3aadf08 (small public models)
-RUN ["/bin/sh", "-ec", "HF_ENDPOINT=\"$HF_ENDPOINT\" \"$PYTHON\" /opt/macabox/tests/vllm-metax/fetch_model.py \\\n  \"$SMOKE_MODEL\" \"$SMOKE_MODEL_REVISION\" /opt/macabox/models/smoke-llm\n"]
+# recipes/vllm-metax/vllm-metax.yaml:164:5: vllm-metax pip; source: vLLM-metax requirements/test.txt on releases/v0.22.0 @ eda1e41 (pytest==8.3.5, tblib==3.1.0); tests/conftest.py on v0.10.1.1-dev @ 800ca7c imports pytest and tblib
+RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
+    macabox_keep="$(mktemp)" \
+ && '/opt/conda/bin/python3' -c \
+      'import sys, importlib.metadata as m; names = sys.argv[1:]; missing = [n for n in names if not list(m.distributions(name=n))]; missing and sys.exit("macabox: keep: not installed: " + " ".join(missing)); print("\n".join(n + "==" + m.version(n) for n in names))' \
+      'torch' \
+      'torchvision' \
+      'numpy' \
+      >"$macabox_keep" \
+ && PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore PIP_NO_INPUT=1 '/opt/conda/bin/python3' -m pip install \
+      --constraint "$macabox_keep" \
+      --index-url 'https://mirrors.aliyun.com/pypi/simple' \
+      'pytest==8.3.5' \
+      'tblib==3.1.0' \
+ && rm -f "$macabox_keep"
+# recipes/vllm-metax/vllm-metax.yaml:170:5: vllm-metax copy; source: macabox smoke tests after vLLM-metax examples/basic/offline_inference/basic.py and examples/basic/online_serving/openai_completion_client.py @ 3aadf08
+COPY ["recipes/vllm-metax/tools/fetch_model.py", "recipes/vllm-metax/tests/check_install.py", "recipes/vllm-metax/tests/generate.py", "recipes/vllm-metax/tests/complete.py", "recipes/vllm-metax/tests/collect_env.sh", "/opt/macabox/tests/vllm-metax/"]
+# recipes/vllm-metax/vllm-metax.yaml:178:5: vllm-metax run; source: macabox; vLLM-metax tests/e2e/test_offline_inference_basic.py and .modelpath/cicd.json @ 3aadf08 (small public models, names redirected to local paths)
+RUN ["/bin/sh", "-ec", "HF_ENDPOINT=\"$HF_ENDPOINT\" \"$PYTHON\" /opt/macabox/tests/vllm-metax/fetch_model.py \\\n  \"$SMOKE_MODEL\" \"$SMOKE_MODEL_REVISION\" /opt/macabox/models/smoke-llm\nprintf '{\"qwen3-4b\": \"/opt/macabox/models/smoke-llm\"}\\n' >/opt/macabox/vllm-metax/modelpath.json\n"]
 
 # Labels of vllm-metax-maca3
-LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:30e8c413f12cff00ac23e2ac84c051f302de83983faa1f098ffd21d64fef599c" \
+LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:2f7d3c6759a7f1d210a5ecf4a525f8779820f1a78db9ea70eee0b842259a846b" \
       "io.github.ccf-ai-infra.macabox.kind"="Stack" \
       "io.github.ccf-ai-infra.macabox.layers"="vllm-metax" \
       "io.github.ccf-ai-infra.macabox.maca.version"="3.0.0.5" \
