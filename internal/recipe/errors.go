@@ -11,9 +11,10 @@ import (
 )
 
 // String renders a position as file:line:col, the form editors and CI logs
-// turn into links.
+// turn into links. A file name that does not print as itself is shown
+// escaped (see Escape), so that it cannot break the line or disguise itself.
 func (p Pos) String() string {
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	return fmt.Sprintf("%s:%d:%d", Escape(p.File), p.Line, p.Col)
 }
 
 // IsZero reports whether the position was never set.
@@ -26,12 +27,15 @@ type Error struct {
 	Msg   string
 }
 
-// Error renders the problem as `file:line:col: field "x": problem`.
+// Error renders the problem as `file:line:col: field "x": problem`, always
+// one line: whatever a message mentions (a file name from an fs error, say)
+// is escaped if it would not print as itself.
 func (e *Error) Error() string {
+	msg := escapeInline(e.Msg)
 	if e.Field == "" {
-		return fmt.Sprintf("%s: %s", e.Pos, e.Msg)
+		return fmt.Sprintf("%s: %s", e.Pos, msg)
 	}
-	return fmt.Sprintf("%s: field %q: %s", e.Pos, e.Field, e.Msg)
+	return fmt.Sprintf("%s: field %s: %s", e.Pos, quote(e.Field), msg)
 }
 
 // Errors is every problem found in a set of recipes. Loading and validation
