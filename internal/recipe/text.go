@@ -13,7 +13,8 @@ import (
 // and on terminals. Characters that do not print would change what those
 // show: a line break starts a new command in a comment, an escape sequence
 // rewrites the screen, and bidi controls (U+202A-U+202E, U+2066-U+2069) or
-// zero-width characters make a name read as another.
+// zero-width characters make a name read as another. Such characters are
+// refused where the text is read, so no later stage has to escape them.
 
 // nonPrinting reports a character that is not shown as itself: a control
 // character (Cc), a formatting character (Cf: bidi controls, zero-width
@@ -91,4 +92,26 @@ func escapeInline(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// Text rules, as the text tag of a field names them (see types.go).
+const (
+	textLine      = "line"      // one line of printing characters
+	textParagraph = "paragraph" // printing characters, line breaks and tabs
+)
+
+// checkTextRule applies a text rule to a value.
+func checkTextRule(rule, s string) error {
+	var allow string
+	switch rule {
+	case textLine:
+	case textParagraph:
+		allow = "\n\t"
+	default:
+		panic("recipe: unknown text rule " + strconv.Quote(rule))
+	}
+	if what := findNonPrinting(s, allow); what != "" {
+		return fmt.Errorf("holds %s; names, descriptions and paths must be printable text", what)
+	}
+	return nil
 }
