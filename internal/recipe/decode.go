@@ -321,7 +321,14 @@ func (d *decoder) mismatch(n *yaml.Node, t target, want string) {
 }
 
 // describe names what a node holds, for "expected X, found Y" messages.
-func describe(n *yaml.Node) string {
+func describe(n *yaml.Node) string { return describeWith(n, quote) }
+
+// describeRoot names what a document holds that is not a mapping. Such a file
+// is most likely no recipe at all but whatever a link or a copy put in the
+// tree, a credentials file say, so only an excerpt of it is shown.
+func describeRoot(n *yaml.Node) string { return describeWith(n, excerpt) }
+
+func describeWith(n *yaml.Node, quote func(string) string) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"

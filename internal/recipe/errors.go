@@ -103,8 +103,17 @@ func (l *errorList) add(pos Pos, field, format string, args ...any) {
 // quote renders a user-supplied value for a message: Go-quoted, so control
 // characters cannot break the one-problem-per-line format, and cut short so a
 // hostile value cannot flood the output.
-func quote(s string) string {
-	const maxRunes = 64
+func quote(s string) string { return quoteUpTo(s, 64) }
+
+// maxExcerptRunes bounds what a message quotes of a file that is not a
+// recipe: it may be anything a link or a copy put in the tree, a credentials
+// file included.
+const maxExcerptRunes = 16
+
+// excerpt quotes the start of a value of a file that may not be a recipe.
+func excerpt(s string) string { return quoteUpTo(s, maxExcerptRunes) }
+
+func quoteUpTo(s string, maxRunes int) string {
 	if utf8.RuneCountInString(s) > maxRunes {
 		s = string([]rune(s)[:maxRunes]) + "..."
 	}

@@ -52,3 +52,32 @@ func TestPositionsEscapeFileNames(t *testing.T) {
 		t.Errorf("a plain path is changed: %q", got)
 	}
 }
+
+// TestLoadQuotesOnlyAnExcerptOfOtherFiles: a file that is not a recipe (a
+// credentials file copied into the tree, say) is named, but at most a short
+// excerpt of its text appears in the problem.
+func TestLoadQuotesOnlyAnExcerptOfOtherFiles(t *testing.T) {
+	const secret = "ghp_0123456789abcdefghijklmnopqrstuvwxyzABCD"
+	for _, data := range []string{
+		secret + "\n",
+		"token=" + secret + "\n",
+		"!" + secret + " x\n",
+		"\"" + secret + "\\u202e\"\n",
+		"- " + secret + "\n",
+	} {
+		_, err := Load("creds.yaml", []byte(data))
+		if err == nil {
+			t.Fatalf("%q loaded", data)
+		}
+		msg := err.Error()
+		for i := 0; i+maxExcerptRunes+1 <= len(secret); i++ {
+			if strings.Contains(msg, secret[i:i+maxExcerptRunes+1]) {
+				t.Errorf("%q: the problem quotes more than %d characters of the file: %s", data, maxExcerptRunes, msg)
+				break
+			}
+		}
+		if hasNonPrinting(msg) {
+			t.Errorf("%q: unescaped: %q", data, msg)
+		}
+	}
+}

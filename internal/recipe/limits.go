@@ -112,7 +112,7 @@ func (t *treeCheck) walk(n *yaml.Node, depth int) {
 		}
 	}
 	if n.Tag != "" && n.Tag[0] == '!' && (len(n.Tag) < 2 || n.Tag[1] != '!') {
-		t.d.errs.add(t.d.pos(n), "", "custom YAML tag %s is not supported", quote(n.Tag))
+		t.d.errs.add(t.d.pos(n), "", "custom YAML tag %s is not supported", excerpt(n.Tag))
 		t.ok = false
 	}
 	switch n.Kind {

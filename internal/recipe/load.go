@@ -135,7 +135,7 @@ func (d *decoder) document(n *yaml.Node) *Document {
 		return nil
 	}
 	if root.Kind != yaml.MappingNode {
-		d.errs.add(d.pos(root), "", "a recipe document must be a mapping, found %s", describe(root))
+		d.errs.add(d.pos(root), "", "a recipe document must be a mapping, found %s", describeRoot(root))
 		return nil
 	}
 	kt, ok := d.header(root)
