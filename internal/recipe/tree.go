@@ -46,6 +46,12 @@ func LoadTree(root string) (*Set, error) {
 // LoadPaths loads the named files, and every *.yaml and *.yml file under the
 // named folders, recursively. A file named explicitly is loaded whatever its
 // extension. Errors are reported as by LoadTree.
+//
+// Only regular files are read. A recipe file may be a symlink to a regular
+// file inside the folder it was found in (for a file named explicitly, its
+// own folder); a path holding a character that does not print, a link
+// leading elsewhere, a named pipe and any other special file are problems
+// at the file's position, found without reading the file.
 func LoadPaths(paths ...string) (*Set, error) {
 	files, err := recipeFiles(paths)
 	if err != nil {
@@ -54,7 +60,7 @@ func LoadPaths(paths ...string) (*Set, error) {
 	s := &Set{}
 	var errs Errors
 	for _, f := range files {
-		docs, err := LoadFile(f)
+		docs, err := loadFile(f)
 		s.Docs = append(s.Docs, docs...)
 		var recipeErrs Errors
 		switch {
@@ -68,16 +74,25 @@ func LoadPaths(paths ...string) (*Set, error) {
 	return s, errs.Err()
 }
 
+// recipeFile is a file to read recipes from.
+type recipeFile struct {
+	path string
+	// folder is where the file was found: the folder named to the loader
+	// that holds it, or for a file named itself, its own folder. A symlink
+	// must not lead out of it, and only the path below it is the tree's.
+	folder string
+}
+
 // recipeFiles expands folders into their recipe files, sorted and without
 // repeats.
-func recipeFiles(paths []string) ([]string, error) {
-	var files []string
+func recipeFiles(paths []string) ([]recipeFile, error) {
+	var files []recipeFile
 	seen := map[string]bool{}
-	addFile := func(p string) {
+	addFile := func(p, folder string) {
 		p = filepath.Clean(p)
 		if !seen[p] {
 			seen[p] = true
-			files = append(files, p)
+			files = append(files, recipeFile{path: p, folder: folder})
 		}
 	}
 	for _, p := range paths {
@@ -86,7 +101,7 @@ func recipeFiles(paths []string) ([]string, error) {
 			return nil, err
 		}
 		if !info.IsDir() {
-			addFile(p)
+			addFile(p, filepath.Dir(p))
 			continue
 		}
 		var found []string
@@ -107,7 +122,7 @@ func recipeFiles(paths []string) ([]string, error) {
 		}
 		slices.Sort(found)
 		for _, f := range found {
-			addFile(f)
+			addFile(f, p)
 		}
 	}
 	return files, nil
