@@ -190,3 +190,24 @@ func TestLoadQuotesOnlyAnExcerptOfOtherFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadStopsInAnAbsurdTree: a tree with more entries than any recipe tree
+// has is refused with one clear error instead of being walked to its end.
+func TestLoadStopsInAnAbsurdTree(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "recipes", "app.yaml"), minimalImage)
+	for i := range 50 {
+		writeFile(t, filepath.Join(root, "recipes", "data", strconv.Itoa(i)), "x")
+	}
+	if _, err := recipeFiles([]string{filepath.Join(root, "recipes")}, 200); err != nil {
+		t.Fatalf("a tree under the limit: %v", err)
+	}
+	_, err := recipeFiles([]string{filepath.Join(root, "recipes")}, 20)
+	if err == nil {
+		t.Fatal("a tree over the limit was walked")
+	}
+	var errs Errors
+	if errors.As(err, &errs) || !strings.Contains(err.Error(), "more than 20 files and folders") {
+		t.Errorf("got %v, want one error naming the limit", err)
+	}
+}

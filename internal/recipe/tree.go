@@ -51,9 +51,10 @@ func LoadTree(root string) (*Set, error) {
 // file inside the folder it was found in (for a file named explicitly, its
 // own folder); a path holding a character that does not print, a link
 // leading elsewhere, a named pipe and any other special file are problems
-// at the file's position, found without reading the file.
+// at the file's position, found without reading the file. A walk through
+// more than MaxTreeEntries files and folders stops with an error.
 func LoadPaths(paths ...string) (*Set, error) {
-	files, err := recipeFiles(paths)
+	files, err := recipeFiles(paths, MaxTreeEntries)
 	if err != nil {
 		return nil, err
 	}
@@ -83,9 +84,12 @@ type recipeFile struct {
 	folder string
 }
 
+// errTooManyEntries stops a walk that reached MaxTreeEntries.
+var errTooManyEntries = errors.New("too many entries")
+
 // recipeFiles expands folders into their recipe files, sorted and without
-// repeats.
-func recipeFiles(paths []string) ([]recipeFile, error) {
+// repeats. It visits at most maxEntries files and folders in all.
+func recipeFiles(paths []string, maxEntries int) ([]recipeFile, error) {
 	var files []recipeFile
 	seen := map[string]bool{}
 	addFile := func(p, folder string) {
@@ -95,6 +99,7 @@ func recipeFiles(paths []string) ([]recipeFile, error) {
 			files = append(files, recipeFile{path: p, folder: folder})
 		}
 	}
+	entries := 0
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
@@ -109,6 +114,9 @@ func recipeFiles(paths []string) ([]recipeFile, error) {
 			if err != nil {
 				return err
 			}
+			if entries++; entries > maxEntries {
+				return errTooManyEntries
+			}
 			if e.IsDir() && path != p && strings.HasPrefix(e.Name(), ".") {
 				return filepath.SkipDir
 			}
@@ -117,6 +125,9 @@ func recipeFiles(paths []string) ([]recipeFile, error) {
 			}
 			return nil
 		})
+		if errors.Is(err, errTooManyEntries) {
+			return nil, fmt.Errorf("listing recipes in %q: more than %d files and folders; a recipe tree holds far fewer (is it the right folder?)", p, maxEntries)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("listing recipes in %q: %w", p, err)
 		}
