@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
+	"github.com/ccf-ai-infra/macabox/internal/smoke"
+	"github.com/ccf-ai-infra/macabox/internal/smoke/smokesh"
 )
 
 // copyImage is an image whose one copy step takes src (a YAML flow value)
@@ -125,5 +128,63 @@ func fifo(t *testing.T, path string) {
 	}
 	if err := syscall.Mkfifo(path, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTestNameEndingInBackslashKeepsSmokeShValid: a smoke test whose name
+// ends in a backslash goes from the recipe through the plan into smoke.sh,
+// and the script still passes shellcheck (the quoting used to leave \' in
+// it, which shellcheck rejects).
+func TestTestNameEndingInBackslashKeepsSmokeShValid(t *testing.T) {
+	sc, err := exec.LookPath("shellcheck")
+	if err != nil {
+		t.Fatalf("shellcheck is needed (make test installs it): %v", err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "img.yaml")
+	src := `apiVersion: macabox/v1
+kind: Image
+name: img
+from: scratch
+smoke:
+  - {name: 'ends in \', run: "true"}
+  - {name: 'C:\dir\', file: /etc/os-release, expect: {content: x}}
+  - {name: '\\', variable: PATH}
+  - {name: "quote\\'", run: "echo \\\\"}
+`
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	set, err := recipe.LoadPaths(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := recipe.Validate(set, recipe.Rules{Size: device.ParseSize}); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	p, err := plan.New(set, "img", plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tests []smoke.Test
+	for _, st := range p.Smoke {
+		tests = append(tests, st.Test)
+	}
+	if len(tests) != 4 || tests[0].Name != `ends in \` {
+		t.Fatalf("tests = %+v", tests)
+	}
+	script, err := smokesh.Render(smokesh.Script{Target: p.Target, Tests: tests})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "smoke.sh")
+	if err := os.WriteFile(path, script, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(sc, "--shell=sh", "--severity=style", path).CombinedOutput(); err != nil {
+		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("sh", "-n", path).CombinedOutput(); err != nil {
+		t.Errorf("sh -n: %v\n%s", err, out)
 	}
 }
