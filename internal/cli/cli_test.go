@@ -6,9 +6,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
 // run executes macabox in-process with args and returns exit code and streams.
@@ -225,5 +229,45 @@ func TestEveryVerbHasExamples(t *testing.T) {
 		if c.Example == "" {
 			t.Errorf("%s has no examples in --help", c.Name())
 		}
+	}
+}
+
+// TestListEscapesEverything: list reads recipes without validating them, so
+// values can hold any character YAML can write; neither the table nor the
+// JSON may print one that a terminal would act on or that reorders text,
+// and the JSON still decodes to the values as written.
+func TestListEscapesEverything(t *testing.T) {
+	const from = "evil\u202e\x1b[2J\u0085\x7f\U000e0001"
+	dir := writeTree(t, map[string]string{
+		"images/base.yaml":      "apiVersion: macabox/v1\nkind: Image\nname: base\nfrom: \"evil\\u202e\\e[2J\\N\\x7f\\U000e0001\"\ndescription: \"two\\nlines\"\n",
+		"recipes/stack.yaml":    "apiVersion: macabox/v1\nkind: Stack\nname: stack\nbase: \"b\\u2066\"\nlayers: [\"l\\u200b\\t\"]\n",
+		"recipes/a\u2028b.yaml": "apiVersion: macabox/v1\nkind: Image\nname: other\nfrom: scratch\n",
+	})
+	clean := func(what, s string) {
+		t.Helper()
+		if !recipe.Printable(strings.ReplaceAll(s, "\n", "")) {
+			t.Errorf("%s holds characters that do not print:\n%q", what, s)
+		}
+	}
+	_, stdout, stderr := run(t, "list", "--root", dir)
+	clean("list", stdout)
+	clean("list's problems", stderr)
+	if !strings.Contains(stdout, strconv.Quote(from)) || !strings.Contains(stdout+stderr, `a\u2028b.yaml`) {
+		t.Errorf("values are not shown escaped:\n%s\n%s", stdout, stderr)
+	}
+
+	_, stdout, stderr = run(t, "list", "--json", "--root", dir)
+	clean("list --json", stdout)
+	clean("list --json's problems", stderr)
+	var entries []listEntry
+	if err := json.Unmarshal([]byte(stdout), &entries); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]listEntry{}
+	for _, e := range entries {
+		got[e.Name] = e
+	}
+	if got["base"].From != from || got["base"].Description != "two\nlines" || got["stack"].Base != "b\u2066" || !slices.Equal(got["stack"].Layers, []string{"l\u200b\t"}) {
+		t.Errorf("the JSON does not hold the values as written: %+v", entries)
 	}
 }

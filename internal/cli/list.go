@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
+	"unicode/utf16"
 
 	"github.com/spf13/cobra"
 
@@ -66,16 +69,23 @@ func runList(o *listOptions, s Streams) error {
 	}
 	entries := listEntries(set)
 	if o.json {
-		enc := json.NewEncoder(s.Out)
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
 		enc.SetIndent("", "  ")
-		return enc.Encode(entries)
+		if err := enc.Encode(entries); err != nil {
+			return err
+		}
+		_, err := s.Out.Write(escapeJSON(b.Bytes()))
+		return err
 	}
+	// Recipes are listed before they are validated, so a value may hold
+	// anything YAML can say; each cell is escaped unless it prints as itself.
 	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tKIND\tBASE\tLOCK\tFILE")
 	for _, e := range entries {
-		base := e.Base
+		base := recipe.Escape(e.Base)
 		if e.Kind == string(recipe.KindImage) {
-			base = e.From
+			base = recipe.Escape(e.From)
 		}
 		if e.Simulated {
 			base += " (simulated)"
@@ -87,9 +97,34 @@ func runList(o *listOptions, s Streams) error {
 		case e.Lock != nil:
 			lock = "stale"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s:%d\n", e.Name, e.Kind, base, lock, e.File, e.Line)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s:%d\n", recipe.Escape(e.Name), recipe.Escape(e.Kind), base, lock, recipe.Escape(e.File), e.Line)
 	}
 	return tw.Flush()
+}
+
+// escapeJSON writes every character of encoded JSON that does not print as
+// itself as a \u escape. encoding/json escapes only some of them (not DEL,
+// the C1 controls or bidi controls such as U+202E), and a terminal or a log
+// would act on the rest. Outside strings JSON is ASCII, so this changes no
+// value, only how it is spelt.
+func escapeJSON(data []byte) []byte {
+	s := string(data)
+	if recipe.Printable(strings.ReplaceAll(s, "\n", "")) {
+		return data
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || recipe.Printable(string(r)):
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return []byte(b.String())
 }
 
 func listEntries(set *recipe.Set) []listEntry {

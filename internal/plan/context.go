@@ -3,9 +3,6 @@ package plan
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -20,12 +17,12 @@ func contextName(recipeName, rel string) string {
 	return path.Join("recipes", recipeName, filepath.ToSlash(rel))
 }
 
-// pendingCopy is a copy source that resolveContext reads from disk once all
+// pendingCopy is a copy source whose files resolveContext reads once all
 // steps are resolved.
 type pendingCopy struct {
-	unit *unit
-	src  recipe.Str
-	rel  string // cleaned, relative to the recipe's folder
+	unit  *unit
+	src   recipe.Str
+	files []recipe.CopiedFile
 }
 
 func (r *resolver) copyStep(u *unit, c *recipe.CopyStep, helpers map[string]string) *CopyStep {
@@ -58,11 +55,18 @@ func (r *resolver) copyStep(u *unit, c *recipe.CopyStep, helpers map[string]stri
 		return out
 	}
 
+	// Copy sources are checked by the rule Validate applies, so that what
+	// validates also plans.
 	for _, s := range c.Src {
-		for _, rel := range r.copyMatches(u, s) {
-			out.Sources = append(out.Sources, contextName(u.name, rel))
-			r.copies = append(r.copies, pendingCopy{unit: u, src: s, rel: rel})
+		cs, err := recipe.ResolveCopySource(u.doc.Dir(), s.Value)
+		if err != nil {
+			r.fail(s.Pos, "src", "%v", err)
+			continue
 		}
+		for _, rel := range cs.Matches {
+			out.Sources = append(out.Sources, contextName(u.name, rel))
+		}
+		r.copies = append(r.copies, pendingCopy{unit: u, src: s, files: cs.Files})
 	}
 	if len(out.Sources) > 1 && !strings.HasSuffix(out.Dest, "/") {
 		r.fail(c.Dest.Pos, "dest", "several files go into a folder: end dest with '/'")
@@ -70,84 +74,13 @@ func (r *resolver) copyStep(u *unit, c *recipe.CopyStep, helpers map[string]stri
 	return out
 }
 
-// copyMatches resolves one copy source to paths relative to the recipe's
-// folder: the path itself, or the sorted matches of a wildcard pattern. The
-// matches are written out in the Dockerfile, so what is copied is visible
-// in the plan and does not depend on what else the context holds.
-func (r *resolver) copyMatches(u *unit, s recipe.Str) []string {
-	rel := filepath.Clean(filepath.FromSlash(s.Value))
-	if why := checkLine(s.Value); why != "" || s.Value == "" || !filepath.IsLocal(rel) {
-		r.fail(s.Pos, "src", "%q is not a path inside the recipe's folder", s.Value)
-		return nil
-	}
-	rels := []string{rel}
-	if strings.ContainsAny(rel, "*?[") {
-		dir := u.doc.Dir()
-		matches, err := filepath.Glob(filepath.Join(dir, rel))
-		if err != nil || len(matches) == 0 {
-			r.fail(s.Pos, "src", "%q matches no file beside the recipe", s.Value)
-			return nil
-		}
-		rels = rels[:0]
-		for _, m := range matches {
-			mr, err := filepath.Rel(dir, m)
-			if err != nil {
-				r.fail(s.Pos, "src", "%v", err)
-				return nil
-			}
-			rels = append(rels, mr)
-		}
-	}
-	for _, p := range rels {
-		// A name with these characters would be read as a pattern by COPY.
-		if strings.ContainsAny(p, `*?[\`) || strings.TrimSpace(p) != p {
-			r.fail(s.Pos, "src", "%q: names with *, ?, [, \\ or surrounding spaces cannot be copied; rename the file", filepath.ToSlash(p))
-			return nil
-		}
-	}
-	return rels
-}
-
 // resolveContext reads every file the copy steps name, so that the plan can
-// list the build context and hash it. A folder stands for the files below it.
+// list the build context and hash it.
 func (r *resolver) resolveContext() error {
 	byName := map[string]ContextFile{}
 	for _, c := range r.copies {
-		dir, err := filepath.Abs(c.unit.doc.Dir())
-		if err != nil {
-			return err
-		}
-		realDir, err := filepath.EvalSymlinks(dir)
-		if err != nil {
-			r.fail(c.src.Pos, "src", "recipe folder: %v", err)
-			continue
-		}
-		top := filepath.Join(dir, c.rel)
-		info, err := os.Stat(top)
-		if err != nil {
-			r.fail(c.src.Pos, "src", "%v", pathError(err))
-			continue
-		}
-		if !info.IsDir() {
-			r.addContextFile(byName, c, realDir, top, c.rel)
-			continue
-		}
-		err = filepath.WalkDir(top, func(p string, e fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if e.IsDir() {
-				return nil
-			}
-			rel, err := filepath.Rel(dir, p)
-			if err != nil {
-				return err
-			}
-			r.addContextFile(byName, c, realDir, p, rel)
-			return nil
-		})
-		if err != nil {
-			r.fail(c.src.Pos, "src", "%v", pathError(err))
+		for _, f := range c.files {
+			r.addContextFile(byName, c, f)
 		}
 	}
 	names := sortedKeys(byName)
@@ -158,54 +91,24 @@ func (r *resolver) resolveContext() error {
 	return nil
 }
 
-// addContextFile records one file. Symbolic links are followed, but only to
-// files inside the recipe's folder: a recipe must carry what it copies.
-func (r *resolver) addContextFile(byName map[string]ContextFile, c pendingCopy, realDir, file, rel string) {
-	real, err := filepath.EvalSymlinks(file)
+// addContextFile records one file.
+func (r *resolver) addContextFile(byName map[string]ContextFile, c pendingCopy, f recipe.CopiedFile) {
+	data, err := f.Read()
 	if err != nil {
-		r.fail(c.src.Pos, "src", "%v", pathError(err))
-		return
-	}
-	if !within(realDir, real) {
-		r.fail(c.src.Pos, "src", "%s links outside the recipe's folder", filepath.ToSlash(rel))
-		return
-	}
-	info, err := os.Stat(real)
-	if err != nil {
-		r.fail(c.src.Pos, "src", "%v", pathError(err))
-		return
-	}
-	if !info.Mode().IsRegular() {
-		r.fail(c.src.Pos, "src", "%s is not a regular file", filepath.ToSlash(rel))
-		return
-	}
-	data, err := os.ReadFile(real)
-	if err != nil {
-		r.fail(c.src.Pos, "src", "%v", pathError(err))
+		r.fail(c.src.Pos, "src", "%v", err)
 		return
 	}
 	sum := sha256.Sum256(data)
 	mode := uint32(0o644)
-	if info.Mode()&0o111 != 0 {
+	if f.Mode()&0o111 != 0 {
 		mode = 0o755
 	}
-	abs, _ := filepath.Abs(file)
-	name := contextName(c.unit.name, rel)
+	name := contextName(c.unit.name, f.Rel)
 	byName[name] = ContextFile{
-		Source: r.rel(recipe.Pos{File: abs}).File,
-		Path:   abs,
+		Source: r.rel(recipe.Pos{File: f.Path}).File,
+		Path:   f.Path,
 		Name:   name,
 		Mode:   mode,
 		SHA256: hex.EncodeToString(sum[:]),
 	}
-}
-
-// pathError drops the absolute path an fs error carries: the message goes
-// next to the recipe position, which already says where.
-func pathError(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return filepath.Base(pe.Path) + ": " + pe.Err.Error()
-	}
-	return err.Error()
 }

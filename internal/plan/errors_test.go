@@ -148,7 +148,7 @@ func TestPositionedProblems(t *testing.T) {
 		"line break",
 		`"-o=evil" is not a package name`,
 		"${SOURCE_DATE_EPOCH} has no value when planning: it is only known when the image is built",
-		`"../outside" is not a path inside the recipe's folder`,
+		`"../outside" leaves the recipe's folder`,
 		"--mount option",
 		"http:// or https://",
 		"64 hexadecimal digits",

@@ -6,54 +6,203 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
-// checkCopySource makes sure a copy source names files inside the recipe's
-// folder: not absolute, no ".." escape, no symlink resolving outside, and
-// present. Globs (*, ?, [..]) must match at least one file. This is the one
-// check of Validate that reads the file system.
-func checkCopySource(dir, src string) error {
-	if err := checkOneLine(src); err != nil {
-		return err
+// CopySource is what one source of a copy step brings into the build
+// context.
+type CopySource struct {
+	// Matches are the paths the COPY instruction names, relative to the
+	// recipe's folder: the source itself, or the sorted matches of its
+	// pattern.
+	Matches []string
+	// Files are the regular files the matches stand for, a folder standing
+	// for every file below it, sorted by path.
+	Files []CopiedFile
+}
+
+// CopiedFile is one file a copy step brings into the build context.
+type CopiedFile struct {
+	// Rel is the file's path relative to the recipe's folder.
+	Rel string
+	// Path is the file's absolute path as it is named in the folder (it may
+	// be a symlink to another file of the folder).
+	Path string
+	real string
+	info fs.FileInfo
+}
+
+// Mode is the mode of the file (of the file a symlink leads to).
+func (f CopiedFile) Mode() fs.FileMode { return f.info.Mode() }
+
+// Read reads the file's content. It refuses a file that is no longer the
+// regular file ResolveCopySource looked at, and cannot block on a named pipe
+// put in its place.
+func (f CopiedFile) Read() ([]byte, error) {
+	data, err := readRegular(f.real, f.info, -1)
+	if err != nil {
+		return nil, fmt.Errorf("reading %q: %w", filepath.ToSlash(f.Rel), err)
+	}
+	return data, nil
+}
+
+// ResolveCopySource checks one source of a copy step of the recipe in
+// folder dir, and lists what it brings into the build context. It is the
+// one rule for copy sources: Validate reports its error at the source's
+// position, and the planner builds from its result, so that validating
+// refuses exactly what planning, building and exporting would.
+//
+// A source is a path relative to the recipe's folder, or a pattern (*, ?,
+// [..]) that must match at least one file. What it names must be inside the
+// folder, and so must every file it brings in: regular files, or symlinks
+// to regular files of the folder; a folder brings the files below it. Names
+// that COPY would read as a pattern, or that do not print, are refused.
+func ResolveCopySource(dir, src string) (*CopySource, error) {
+	if what := findNonPrinting(src, ""); what != "" {
+		return nil, fmt.Errorf("%s holds %s; copy sources must be printable text", quote(src), what)
+	}
+	if src == "" {
+		return nil, errors.New("empty path; name a file or folder beside the recipe")
 	}
 	if filepath.IsAbs(src) {
-		return fmt.Errorf("%s is absolute; copy sources are relative to the recipe's folder", quote(src))
+		return nil, fmt.Errorf("%s is absolute; copy sources are relative to the recipe's folder", quote(src))
 	}
-	clean := filepath.Clean(src)
+	clean := filepath.Clean(filepath.FromSlash(src))
 	if !filepath.IsLocal(clean) {
-		return fmt.Errorf("%s leaves the recipe's folder", quote(src))
+		return nil, fmt.Errorf("%s leaves the recipe's folder", quote(src))
 	}
-	matches := []string{filepath.Join(dir, clean)}
-	if strings.ContainsAny(clean, "*?[") {
-		var err error
-		matches, err = filepath.Glob(filepath.Join(dir, clean))
-		if err != nil {
-			return fmt.Errorf("%s is not a valid pattern", quote(src))
-		}
-		if len(matches) == 0 {
-			return fmt.Errorf("%s matches no file beside the recipe", quote(src))
-		}
-	}
-	root, err := filepath.EvalSymlinks(dir)
+	dir, err := filepath.Abs(dir)
 	if err != nil {
-		return fmt.Errorf("cannot resolve the recipe's folder %s", quote(dir))
+		return nil, err
+	}
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cannot resolve the recipe's folder %s", quote(dir))
+	}
+	matches, err := copyMatches(dir, src, clean)
+	if err != nil {
+		return nil, err
+	}
+	w := copyWalk{dir: dir, realDir: realDir}
+	for _, rel := range matches {
+		if err := w.add(rel, src); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(w.files, func(a, b CopiedFile) int { return strings.Compare(a.Rel, b.Rel) })
+	return &CopySource{Matches: matches, Files: w.files}, nil
+}
+
+// copyMatches expands a pattern into the sorted paths it matches, relative
+// to dir, and checks that COPY will take each of them literally.
+func copyMatches(dir, src, clean string) ([]string, error) {
+	matches := []string{clean}
+	if strings.ContainsAny(clean, "*?[") {
+		abs, err := filepath.Glob(filepath.Join(dir, clean))
+		if err != nil {
+			return nil, fmt.Errorf("%s is not a valid pattern", quote(src))
+		}
+		if len(abs) == 0 {
+			return nil, fmt.Errorf("%s matches no file beside the recipe", quote(src))
+		}
+		matches = matches[:0]
+		for _, m := range abs {
+			rel, err := filepath.Rel(dir, m)
+			if err != nil {
+				return nil, err
+			}
+			matches = append(matches, rel)
+		}
 	}
 	for _, m := range matches {
-		real, err := filepath.EvalSymlinks(m)
-		if errors.Is(err, fs.ErrNotExist) {
-			if _, lerr := os.Lstat(m); lerr == nil {
-				return fmt.Errorf("%s is a symlink to a missing file", quote(src))
-			}
-			return fmt.Errorf("no file %s beside the recipe", quote(src))
-		}
-		if err != nil {
-			return fmt.Errorf("cannot resolve %s: %w", quote(src), err)
-		}
-		rel, err := filepath.Rel(root, real)
-		if err != nil || !filepath.IsLocal(rel) && rel != "." {
-			return fmt.Errorf("%s is a symlink that leads outside the recipe's folder", quote(src))
+		// COPY reads these characters as a pattern of its own.
+		if strings.ContainsAny(m, `*?[\`) || strings.TrimSpace(m) != m {
+			return nil, fmt.Errorf("%s: names with *, ?, [, \\ or surrounding spaces cannot be copied; rename the file", quote(filepath.ToSlash(m)))
 		}
 	}
+	return matches, nil
+}
+
+// copyWalk gathers the files of one copy source.
+type copyWalk struct {
+	dir, realDir string
+	files        []CopiedFile
+	entries      int
+}
+
+// add checks one match, and for a folder everything below it.
+func (w *copyWalk) add(match, src string) error {
+	top := filepath.Join(w.dir, match)
+	info, err := os.Lstat(top)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no file %s beside the recipe", quote(src))
+	}
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %w", quote(filepath.ToSlash(match)), bareError(err))
+	}
+	if !info.IsDir() {
+		return w.file(top)
+	}
+	return filepath.WalkDir(top, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("cannot read %s: %w", quote(w.rel(p)), bareError(err))
+		}
+		if w.entries++; w.entries > MaxTreeEntries {
+			return fmt.Errorf("%s holds more than %d files and folders", quote(filepath.ToSlash(match)), MaxTreeEntries)
+		}
+		if e.IsDir() {
+			if what := findNonPrinting(w.rel(p), ""); what != "" {
+				return nonPrintingName(w.rel(p), what)
+			}
+			return nil
+		}
+		return w.file(p)
+	})
+}
+
+// file checks and records one file that is not a folder.
+func (w *copyWalk) file(p string) error {
+	rel := w.rel(p)
+	if what := findNonPrinting(rel, ""); what != "" {
+		return nonPrintingName(rel, what)
+	}
+	real, info, err := resolveInside(w.realDir, p)
+	switch {
+	case errors.Is(err, errDangling):
+		return fmt.Errorf("%s is a symlink to a missing file", quote(rel))
+	case errors.Is(err, errOutside):
+		return fmt.Errorf("%s is a symlink that leads outside the recipe's folder", quote(rel))
+	case err != nil:
+		return fmt.Errorf("cannot read %s: %w", quote(rel), bareError(err))
+	case info.IsDir():
+		return fmt.Errorf("%s is a symlink to a folder; copy the folder itself", quote(rel))
+	case !info.Mode().IsRegular():
+		return fmt.Errorf("%s is %s, not a regular file", quote(rel), kindOf(info.Mode()))
+	}
+	w.files = append(w.files, CopiedFile{Rel: filepath.FromSlash(rel), Path: p, real: real, info: info})
 	return nil
+}
+
+// rel is p relative to the recipe's folder, with forward slashes.
+func (w *copyWalk) rel(p string) string {
+	r, err := filepath.Rel(w.dir, p)
+	if err != nil {
+		return filepath.ToSlash(p)
+	}
+	return filepath.ToSlash(r)
+}
+
+func nonPrintingName(rel, what string) error {
+	return fmt.Errorf("%s: the name holds %s; rename it, since copied paths are listed in bundles and scripts", quote(rel), what)
+}
+
+// bareError drops the absolute path an fs error carries: the message names
+// the file relative to the recipe, next to the recipe's position.
+func bareError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

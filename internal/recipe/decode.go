@@ -29,10 +29,12 @@ func (d *decoder) pos(n *yaml.Node) Pos {
 	return Pos{File: d.file, Line: n.Line, Col: n.Column}
 }
 
-// target says what a value is decoded for, for messages and enum checks.
+// target says what a value is decoded for, for messages, enum checks and
+// text rules.
 type target struct {
 	key  string
 	enum []string
+	text string
 }
 
 // decode fills v from n and reports whether it could; on failure an error
@@ -80,6 +82,15 @@ func (d *decoder) str(n *yaml.Node, t target, want string) (Str, bool) {
 		return Str{}, false
 	}
 	s := Str{Value: n.Value, Pos: d.pos(n)}
+	if t.text != "" {
+		// A value that breaks its text rule is dropped: it is left zero (and
+		// left out of a list), so that nothing downstream ever holds it. The
+		// mapping around it is kept, so the rest of it is still checked.
+		if err := checkTextRule(t.text, n.Value); err != nil {
+			d.errs.add(s.Pos, t.key, "%s", err)
+			return Str{}, true
+		}
+	}
 	if t.enum != nil && !contains(t.enum, n.Value) {
 		d.errs.add(s.Pos, t.key, "unknown value %s; expected %s%s", quote(n.Value), joinOr(t.enum), didYouMean(n.Value, t.enum))
 	}
@@ -178,10 +189,11 @@ func (d *decoder) sequence(n *yaml.Node, v reflect.Value, t target) bool {
 			return false
 		}
 		e := reflect.New(v.Type().Elem()).Elem()
-		if d.decode(item, e, t) {
-			s = reflect.Append(s, e)
-		} else {
+		switch {
+		case !d.decode(item, e, t):
 			ok = false
+		case !e.IsZero(): // zero: a value dropped by its text rule
+			s = reflect.Append(s, e)
 		}
 	}
 	v.Set(s)
@@ -218,7 +230,7 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, t target) bool {
 			continue
 		}
 		present[key] = k
-		if !d.decode(val, v.FieldByIndex(fi.Index), target{key: key, enum: fi.Enum}) {
+		if !d.decode(val, v.FieldByIndex(fi.Index), target{key: key, enum: fi.Enum, text: fi.Text}) {
 			ok = false
 		}
 	}
@@ -249,7 +261,7 @@ func (d *decoder) shorthand(n *yaml.Node, v reflect.Value, si *structInfo, t tar
 		d.mismatch(n, t, "a mapping or "+short)
 		return false
 	}
-	return d.decode(n, v.FieldByIndex(sf.Index), target{key: t.key, enum: sf.Enum})
+	return d.decode(n, v.FieldByIndex(sf.Index), target{key: t.key, enum: sf.Enum, text: sf.Text})
 }
 
 // checkOneOf enforces that exactly one field of each oneof group is present.
@@ -309,7 +321,14 @@ func (d *decoder) mismatch(n *yaml.Node, t target, want string) {
 }
 
 // describe names what a node holds, for "expected X, found Y" messages.
-func describe(n *yaml.Node) string {
+func describe(n *yaml.Node) string { return describeWith(n, quote) }
+
+// describeRoot names what a document holds that is not a mapping. Such a file
+// is most likely no recipe at all but whatever a link or a copy put in the
+// tree, a credentials file say, so only an excerpt of it is shown.
+func describeRoot(n *yaml.Node) string { return describeWith(n, excerpt) }
+
+func describeWith(n *yaml.Node, quote func(string) string) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"

@@ -11,9 +11,10 @@ import (
 )
 
 // String renders a position as file:line:col, the form editors and CI logs
-// turn into links.
+// turn into links. A file name that does not print as itself is shown
+// escaped (see Escape), so that it cannot break the line or disguise itself.
 func (p Pos) String() string {
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	return fmt.Sprintf("%s:%d:%d", Escape(p.File), p.Line, p.Col)
 }
 
 // IsZero reports whether the position was never set.
@@ -26,12 +27,15 @@ type Error struct {
 	Msg   string
 }
 
-// Error renders the problem as `file:line:col: field "x": problem`.
+// Error renders the problem as `file:line:col: field "x": problem`, always
+// one line: whatever a message mentions (a file name from an fs error, say)
+// is escaped if it would not print as itself.
 func (e *Error) Error() string {
+	msg := escapeInline(e.Msg)
 	if e.Field == "" {
-		return fmt.Sprintf("%s: %s", e.Pos, e.Msg)
+		return fmt.Sprintf("%s: %s", e.Pos, msg)
 	}
-	return fmt.Sprintf("%s: field %q: %s", e.Pos, e.Field, e.Msg)
+	return fmt.Sprintf("%s: field %s: %s", e.Pos, quote(e.Field), msg)
 }
 
 // Errors is every problem found in a set of recipes. Loading and validation
@@ -99,8 +103,17 @@ func (l *errorList) add(pos Pos, field, format string, args ...any) {
 // quote renders a user-supplied value for a message: Go-quoted, so control
 // characters cannot break the one-problem-per-line format, and cut short so a
 // hostile value cannot flood the output.
-func quote(s string) string {
-	const maxRunes = 64
+func quote(s string) string { return quoteUpTo(s, 64) }
+
+// maxExcerptRunes bounds what a message quotes of a file that is not a
+// recipe: it may be anything a link or a copy put in the tree, a credentials
+// file included.
+const maxExcerptRunes = 16
+
+// excerpt quotes the start of a value of a file that may not be a recipe.
+func excerpt(s string) string { return quoteUpTo(s, maxExcerptRunes) }
+
+func quoteUpTo(s string, maxRunes int) string {
 	if utf8.RuneCountInString(s) > maxRunes {
 		s = string([]rune(s)[:maxRunes]) + "..."
 	}

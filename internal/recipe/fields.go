@@ -18,6 +18,7 @@ type fieldInfo struct {
 	OneOf    string // group name; exactly one field of a group must be present
 	Scalar   bool   // receives the value when the whole struct is written as a scalar or sequence
 	Vars     string // "" (${NAME} refers to an arg), "shell" or "none"; see types.go
+	Text     string // "" (no rule), "line" or "paragraph"; see text.go
 }
 
 // structInfo describes a recipe struct type.
@@ -74,6 +75,7 @@ func collectFields(si *structInfo, t reflect.Type, prefix []int) {
 			OneOf:    f.Tag.Get("oneof"),
 			Scalar:   f.Tag.Get("scalar") == "true",
 			Vars:     f.Tag.Get("vars"),
+			Text:     f.Tag.Get("text"),
 		}
 		if e := f.Tag.Get("enum"); e != "" {
 			fi.Enum = strings.Split(e, ",")

@@ -44,6 +44,14 @@ func FuzzLoad(f *testing.F) {
 		"%YAML 1.1\n---\na: b\n",
 		"a: !!int 0x7fffffffffffffff\n",
 		"apiVersion: macabox/v1\nkind: Image\nname: x\nfrom: scratch\nsmoke: [{name: t, service: {run: x, ready: {tcp: 99999999999999999999}}}]\n",
+		// Text that reaches reports and scripts: bidi controls, zero-width and
+		// separator characters, a test name ending in a backslash, odd copy
+		// sources.
+		"apiVersion: macabox/v1\nkind: Layer\nname: \"a\\u202eb\"\ndescription: \"x\\u2066\\ny\"\nsteps: [{copy: {src: [\"f\\u200b\", \"\", \"a\\\\b\", \" s \"], dest: /x/}}]\nsmoke: [{name: \"ends in \\\\\", run: x}, {name: \"\\u2028\", run: x}]\n",
+		"apiVersion: macabox/v1\nkind: Image\nname: x\nfrom: scratch\nabout: {title: \"\\U000e0001\", background: \"\\u0085\"}\nsteps: [{source: \"\\u00ad\", run: x}]\n",
+		// Files that are not recipes, which only an excerpt of may be shown.
+		"ghp_0123456789abcdefghijklmnopqrstuvwxyzABCD\n",
+		"!ghp_0123456789abcdefghijklmnopqrstuvwxyzABCD x\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -22,6 +22,11 @@ const (
 	// MaxDepth is the deepest nesting of mappings and sequences accepted; the
 	// deepest real field (a pip extraIndex inside a stage) is at depth 8.
 	MaxDepth = 32
+	// MaxTreeEntries is the most files and folders one walk visits: the
+	// folders a command reads recipes from, or a folder a copy step copies.
+	// A walk that would go further stops with an error instead of spending
+	// minutes in a wrong folder (a home directory, a mounted disk).
+	MaxTreeEntries = 100_000
 	// maxErrorsPerFile caps the problems reported for one file, so a file of
 	// garbage yields a readable report instead of thousands of lines.
 	maxErrorsPerFile = 200
@@ -112,7 +117,7 @@ func (t *treeCheck) walk(n *yaml.Node, depth int) {
 		}
 	}
 	if n.Tag != "" && n.Tag[0] == '!' && (len(n.Tag) < 2 || n.Tag[1] != '!') {
-		t.d.errs.add(t.d.pos(n), "", "custom YAML tag %s is not supported", quote(n.Tag))
+		t.d.errs.add(t.d.pos(n), "", "custom YAML tag %s is not supported", excerpt(n.Tag))
 		t.ok = false
 	}
 	switch n.Kind {

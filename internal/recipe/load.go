@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 
@@ -56,19 +55,56 @@ func (d *Document) Name() string {
 // recipe are returned as Errors; the documents that could be read are returned
 // alongside them, so that validation can still report further problems in the
 // same run. Files larger than MaxFileSize are refused without reading them.
+// The file is read under the rules of LoadPaths, its folder being the one it
+// is in.
 func LoadFile(path string) ([]*Document, error) {
-	f, err := os.Open(path)
+	return loadFile(recipeFile{path: filepath.Clean(path), folder: filepath.Dir(path)})
+}
+
+// loadFile checks that f may be read (see LoadPaths) and loads it.
+func loadFile(f recipeFile) ([]*Document, error) {
+	problem := func(format string, args ...any) ([]*Document, error) {
+		return nil, Errors{{Pos: Pos{File: f.path, Line: 1, Col: 1}, Msg: fmt.Sprintf(format, args...)}}
+	}
+	below, err := filepath.Rel(f.folder, f.path)
+	if err != nil {
+		below = filepath.Base(f.path)
+	}
+	if what := findNonPrinting(below, ""); what != "" {
+		return problem("the path holds %s; rename it, since recipe paths are written into generated scripts and documents", what)
+	}
+	folder, err := filepath.Abs(f.folder)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	realFolder, err := filepath.EvalSymlinks(folder)
+	if err != nil {
+		return nil, fmt.Errorf("reading recipe %q: %w", f.path, err)
+	}
+	real, info, err := resolveInside(realFolder, f.path)
+	switch {
+	case errors.Is(err, errDangling):
+		return problem("%s", err)
+	case errors.Is(err, errOutside):
+		return problem("a symlink that leads outside %q; a recipe file is read only inside the folder it is found in", folder)
+	case err != nil:
+		return nil, fmt.Errorf("reading recipe %q: %w", f.path, err)
+	case !info.Mode().IsRegular() && real != f.path:
+		return problem("a symlink to %s; only regular files are read as recipes", kindOf(info.Mode()))
+	case !info.Mode().IsRegular():
+		return problem("%s, not a regular file; only regular files are read as recipes", kindOf(info.Mode()))
+	}
 	// Read one byte past the limit, so that an oversized (or endless) file is
 	// refused by Load with the usual positioned error.
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading recipe %q: %w", path, err)
+	data, err := readRegular(real, info, MaxFileSize+1)
+	var refused fileProblem
+	if errors.As(err, &refused) {
+		return problem("%s", refused)
 	}
-	return Load(path, data)
+	if err != nil {
+		return nil, fmt.Errorf("reading recipe %q: %w", f.path, err)
+	}
+	return Load(f.path, data)
 }
 
 // Load decodes every document in data; file names the source in positions.
@@ -135,7 +171,7 @@ func (d *decoder) document(n *yaml.Node) *Document {
 		return nil
 	}
 	if root.Kind != yaml.MappingNode {
-		d.errs.add(d.pos(root), "", "a recipe document must be a mapping, found %s", describe(root))
+		d.errs.add(d.pos(root), "", "a recipe document must be a mapping, found %s", describeRoot(root))
 		return nil
 	}
 	kt, ok := d.header(root)

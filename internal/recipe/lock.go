@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -129,19 +129,22 @@ func splitDir(p string) (string, string) {
 // LoadLock reads and validates a lock file. Every problem comes back as
 // Errors with its position; a lock that does not validate is not returned.
 func LoadLock(path string) (*Lock, error) {
-	f, err := os.Open(path)
+	// A lock is read like a recipe: a regular file in its folder (a link
+	// only to a file beside it), opened without blocking on a pipe.
+	dir, err := filepath.EvalSymlinks(filepath.Dir(path))
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil {
-		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("lock file %s is not a regular file", path)
+	real, info, err := resolveInside(dir, path)
+	if err == nil && !info.Mode().IsRegular() {
+		err = fileProblem(kindOf(info.Mode()) + ", not a regular file")
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxLockSize+1))
+	var data []byte
+	if err == nil {
+		data, err = readRegular(real, info, MaxLockSize+1)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("reading lock file %s: %w", path, err)
+		return nil, fmt.Errorf("lock file %s: %w", path, err)
 	}
 	return ParseLock(path, data)
 }

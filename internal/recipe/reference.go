@@ -23,13 +23,14 @@ func FormatReference() ([]byte, error) {
 		return nil, fmt.Errorf("parsing the reference template: %w", err)
 	}
 	data := map[string]any{
-		"APIVersion":   APIVersion,
-		"Builtins":     "`" + strings.Join(BuiltinArgs(), "`, `") + "`",
-		"InheritedEnv": "`" + strings.Join(InheritedEnv(), "`, `") + "`",
-		"MaxFileSize":  MaxFileSize,
-		"MaxDocuments": MaxDocuments,
-		"MaxDepth":     MaxDepth,
-		"Types":        referenceTables(),
+		"APIVersion":     APIVersion,
+		"Builtins":       "`" + strings.Join(BuiltinArgs(), "`, `") + "`",
+		"InheritedEnv":   "`" + strings.Join(InheritedEnv(), "`, `") + "`",
+		"MaxFileSize":    MaxFileSize,
+		"MaxDocuments":   MaxDocuments,
+		"MaxDepth":       MaxDepth,
+		"MaxTreeEntries": MaxTreeEntries,
+		"Types":          referenceTables(),
 	}
 	var b bytes.Buffer
 	if err := tmpl.Execute(&b, data); err != nil {

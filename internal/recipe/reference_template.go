@@ -114,6 +114,18 @@ custom tags are not supported. A file may be at most {{.MaxFileSize}} bytes, hol
 {{.MaxDocuments}} documents and nest at most {{.MaxDepth}} levels deep; it must be UTF-8
 text without control characters.
 
+**Recipe files** are regular files. A recipe file may be a symlink to a regular file inside
+the folder it is read from (` + "`images/`" + `, ` + "`recipes/`" + `, or the folder named on the command
+line); links leading elsewhere, named pipes, devices and sockets are refused without being
+read. A folder of more than {{.MaxTreeEntries}} files and folders is not walked. The path of a
+recipe file below that folder must be printable (see below).
+
+**Printable text.** Paths of recipe files and copy sources, names, descriptions, ` + "`about`" + `
+texts, stage and test names and ` + "`source`" + ` citations reach generated scripts, bundle
+documents and terminals, so they must be printable UTF-8: no control characters, no invisible
+formatting characters (bidi controls such as U+202E and U+2066, zero-width characters) and no
+line or paragraph separators. Descriptions and the longer ` + "`about`" + ` texts may span lines.
+
 **Names** of images, layers, stacks and stages are lowercase letters, digits, ` + "`.`" + ` and
 ` + "`-`" + `, starting and ending with a letter or digit, unique across ` + "`images/`" + ` and
 ` + "`recipes/`" + `. Smoke test names are unique within a document.
@@ -140,9 +152,13 @@ the nearest image of its stack's base chain that declares the fact.
 chain; it must not loop. A stage's ` + "`from`" + ` is ` + "`base`" + ` (the image being built, as it
 stands before this recipe), an earlier stage of the same recipe, or an image.
 
-**Copy sources** are paths relative to the recipe's folder (globs allowed). Absolute
-paths, ` + "`..`" + ` escapes, symlinks leading outside the folder and missing files are
-errors. Copies from a stage take absolute paths inside that stage.
+**Copy sources** are paths relative to the recipe's folder (globs allowed); a folder copies
+every file below it. Absolute paths, ` + "`..`" + ` escapes and missing files are errors, and so is
+anything a source brings in that is not a regular file inside the folder: symlinks leading
+outside it or to a folder, named pipes, devices and sockets. A name that ` + "`COPY`" + ` would read
+as a pattern (` + "`*`" + `, ` + "`?`" + `, ` + "`[`" + `, ` + "`\\`" + `, surrounding spaces) cannot be copied. ` + "`macabox validate`" + `
+applies exactly the check that planning and exporting apply. Copies from a stage take absolute
+paths inside that stage.
 
 **Safe values.** Package names contain no whitespace and do not start with ` + "`-`" + `;
 ` + "`env`" + ` keys are variable names and values are one line; paths are absolute; URLs are

@@ -46,15 +46,22 @@ func LoadTree(root string) (*Set, error) {
 // LoadPaths loads the named files, and every *.yaml and *.yml file under the
 // named folders, recursively. A file named explicitly is loaded whatever its
 // extension. Errors are reported as by LoadTree.
+//
+// Only regular files are read. A recipe file may be a symlink to a regular
+// file inside the folder it was found in (for a file named explicitly, its
+// own folder); a path holding a character that does not print, a link
+// leading elsewhere, a named pipe and any other special file are problems
+// at the file's position, found without reading the file. A walk through
+// more than MaxTreeEntries files and folders stops with an error.
 func LoadPaths(paths ...string) (*Set, error) {
-	files, err := recipeFiles(paths)
+	files, err := recipeFiles(paths, MaxTreeEntries)
 	if err != nil {
 		return nil, err
 	}
 	s := &Set{}
 	var errs Errors
 	for _, f := range files {
-		docs, err := LoadFile(f)
+		docs, err := loadFile(f)
 		s.Docs = append(s.Docs, docs...)
 		var recipeErrs Errors
 		switch {
@@ -68,31 +75,47 @@ func LoadPaths(paths ...string) (*Set, error) {
 	return s, errs.Err()
 }
 
+// recipeFile is a file to read recipes from.
+type recipeFile struct {
+	path string
+	// folder is where the file was found: the folder named to the loader
+	// that holds it, or for a file named itself, its own folder. A symlink
+	// must not lead out of it, and only the path below it is the tree's.
+	folder string
+}
+
+// errTooManyEntries stops a walk that reached MaxTreeEntries.
+var errTooManyEntries = errors.New("too many entries")
+
 // recipeFiles expands folders into their recipe files, sorted and without
-// repeats.
-func recipeFiles(paths []string) ([]string, error) {
-	var files []string
+// repeats. It visits at most maxEntries files and folders in all.
+func recipeFiles(paths []string, maxEntries int) ([]recipeFile, error) {
+	var files []recipeFile
 	seen := map[string]bool{}
-	addFile := func(p string) {
+	addFile := func(p, folder string) {
 		p = filepath.Clean(p)
 		if !seen[p] {
 			seen[p] = true
-			files = append(files, p)
+			files = append(files, recipeFile{path: p, folder: folder})
 		}
 	}
+	entries := 0
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
 			return nil, err
 		}
 		if !info.IsDir() {
-			addFile(p)
+			addFile(p, filepath.Dir(p))
 			continue
 		}
 		var found []string
 		err = filepath.WalkDir(p, func(path string, e fs.DirEntry, err error) error {
 			if err != nil {
 				return err
+			}
+			if entries++; entries > maxEntries {
+				return errTooManyEntries
 			}
 			if e.IsDir() && path != p && strings.HasPrefix(e.Name(), ".") {
 				return filepath.SkipDir
@@ -102,12 +125,15 @@ func recipeFiles(paths []string) ([]string, error) {
 			}
 			return nil
 		})
+		if errors.Is(err, errTooManyEntries) {
+			return nil, fmt.Errorf("listing recipes in %q: more than %d files and folders; a recipe tree holds far fewer (is it the right folder?)", p, maxEntries)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("listing recipes in %q: %w", p, err)
 		}
 		slices.Sort(found)
 		for _, f := range found {
-			addFile(f)
+			addFile(f, p)
 		}
 	}
 	return files, nil

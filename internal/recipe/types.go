@@ -14,6 +14,9 @@ package recipe
 //                        `apt: [a, b]` fills AptStep.Packages
 //   vars:"shell"         shell text: ${NAME} is left to the shell, build args are in its environment
 //   vars:"none"          taken literally: names, prose, versions, regular expressions, modes
+//   text:"line"          printing characters only, on one line (see text.go); checked as the
+//                        value is read, because names and paths reach scripts and reports
+//   text:"paragraph"     printing characters, line breaks and tabs
 // A string without a vars tag is a structured value: ${NAME} refers to a declared arg
 // (see ExpandRefs) and "$$" is a literal "$".
 
@@ -84,33 +87,33 @@ func (m Map) Get(key string) (KV, bool) {
 type Header struct {
 	APIVersion  Str    `yaml:"apiVersion" required:"true" vars:"none" doc:"recipe format version; must be macabox/v1"`
 	Kind        Str    `yaml:"kind" required:"true" enum:"Image,Layer,Stack" vars:"none" doc:"document kind"`
-	Name        Str    `yaml:"name" required:"true" vars:"none" doc:"unique name across images/ and recipes/ (lowercase letters, digits, '.', '-')"`
-	Description Str    `yaml:"description" vars:"none" doc:"one paragraph shown in docs, bundles and list output"`
+	Name        Str    `yaml:"name" required:"true" vars:"none" text:"line" doc:"unique name across images/ and recipes/ (lowercase letters, digits, '.', '-')"`
+	Description Str    `yaml:"description" vars:"none" text:"paragraph" doc:"one paragraph shown in docs, bundles and list output"`
 	About       *About `yaml:"about" doc:"what the recipe is for; fills a bundle's ISSUE.md and README"`
 	// Source and Unverified ground the pinned values a document writes
 	// outside its steps (arg defaults; an image's from, maca, python and
 	// torch): Source cites where they are shown, Unverified names those no
 	// source shows.
-	Source     Str `yaml:"source" vars:"none" doc:"the upstream documents (and commits) that show the values this document pins outside its steps: arg defaults; an image's from, maca, python and torch"`
+	Source     Str `yaml:"source" vars:"none" text:"line" doc:"the upstream documents (and commits) that show the values this document pins outside its steps: arg defaults; an image's from, maca, python and torch"`
 	Unverified Map `yaml:"unverified" vars:"none" doc:"values no source shows, each with why it is used anyway: the name of an arg of this document (in an Image also from, maca, python or torch) mapped to the reason; macabox plan lists them as assumptions"`
 }
 
 // About describes the upstream work a recipe serves. A bundle's ISSUE.md follows
 // the contest's six-section template and is filled from here.
 type About struct {
-	Title      Str    `yaml:"title" vars:"none" doc:"task name (赛题名称)"`
-	Background Str    `yaml:"background" vars:"none" doc:"where the task comes from and its technical context (背景介绍)"`
-	Expected   Str    `yaml:"expected" vars:"none" doc:"what will be achieved and how it is verified (预期结果)"`
-	Route      Str    `yaml:"route" vars:"none" doc:"frameworks, dependencies and environment to use (技术路线建议)"`
-	Assignee   Str    `yaml:"assignee" vars:"none" doc:"recommended assignee, or 'open' to invite others (推荐执行者)"`
-	Upstream   Str    `yaml:"upstream" vars:"none" doc:"the upstream repository the work goes to"`
+	Title      Str    `yaml:"title" vars:"none" text:"line" doc:"task name (赛题名称)"`
+	Background Str    `yaml:"background" vars:"none" text:"paragraph" doc:"where the task comes from and its technical context (背景介绍)"`
+	Expected   Str    `yaml:"expected" vars:"none" text:"paragraph" doc:"what will be achieved and how it is verified (预期结果)"`
+	Route      Str    `yaml:"route" vars:"none" text:"paragraph" doc:"frameworks, dependencies and environment to use (技术路线建议)"`
+	Assignee   Str    `yaml:"assignee" vars:"none" text:"line" doc:"recommended assignee, or 'open' to invite others (推荐执行者)"`
+	Upstream   Str    `yaml:"upstream" vars:"none" text:"line" doc:"the upstream repository the work goes to"`
 	Links      []Link `yaml:"links" doc:"reference documents and repositories (参考链接)"`
 }
 
 // Link is a titled URL.
 type Link struct {
-	Title Str `yaml:"title" required:"true" vars:"none" doc:"what the link points at"`
-	URL   Str `yaml:"url" required:"true" vars:"none" doc:"absolute http(s) URL"`
+	Title Str `yaml:"title" required:"true" vars:"none" text:"line" doc:"what the link points at"`
+	URL   Str `yaml:"url" required:"true" vars:"none" text:"line" doc:"absolute http(s) URL"`
 }
 
 // Document is one parsed YAML document: exactly one of Image, Layer, Stack is set.
@@ -205,7 +208,7 @@ type Stack struct {
 
 // Stage is a named helper build stage (a Dockerfile stage of its own).
 type Stage struct {
-	Name  Str    `yaml:"name" required:"true" vars:"none" doc:"stage name, unique within the recipe"`
+	Name  Str    `yaml:"name" required:"true" vars:"none" text:"line" doc:"stage name, unique within the recipe"`
 	From  Str    `yaml:"from" required:"true" doc:"'base' (the image being built, as it stands before this recipe), an earlier stage of this recipe, or an image reference"`
 	Steps []Step `yaml:"steps" required:"true" doc:"steps of this stage"`
 }
@@ -226,9 +229,9 @@ type Step struct {
 	User     *Str          `yaml:"user" oneof:"kind" doc:"user from here on"`
 
 	// Source cites the upstream document this step comes from.
-	Source Str `yaml:"source" vars:"none" doc:"the upstream document (and commit) this step follows"`
+	Source Str `yaml:"source" vars:"none" text:"line" doc:"the upstream document (and commit) this step follows"`
 	// Unverified says why the step pins a value no source shows.
-	Unverified Str `yaml:"unverified" vars:"none" doc:"why this step pins a value (version, ref, URL) that no source shows; macabox plan lists it as an assumption"`
+	Unverified Str `yaml:"unverified" vars:"none" text:"line" doc:"why this step pins a value (version, ref, URL) that no source shows; macabox plan lists it as an assumption"`
 }
 
 // RunStep is a shell command. Written as a plain string or as a mapping.
@@ -282,7 +285,7 @@ type GitStep struct {
 
 // CopyStep copies files from beside the recipe, or from a stage.
 type CopyStep struct {
-	Src   []Str `yaml:"src" required:"true" vars:"none" doc:"paths relative to the recipe's folder (or absolute paths in a stage with 'stage')"`
+	Src   []Str `yaml:"src" required:"true" vars:"none" text:"line" doc:"paths relative to the recipe's folder (or absolute paths in a stage with 'stage')"`
 	Dest  Str   `yaml:"dest" required:"true" doc:"absolute destination path (a directory when it ends in /)"`
 	Stage Str   `yaml:"stage" vars:"none" doc:"copy from this stage of the same recipe instead of the recipe folder"`
 	Mode  Str   `yaml:"mode" vars:"none" doc:"octal file mode, e.g. 0755"`
@@ -300,7 +303,7 @@ type DownloadStep struct {
 // Test is one smoke test. Exactly one of Run, File, Variable or Service is set.
 type Test struct {
 	Pos  Pos `yaml:"-"`
-	Name Str `yaml:"name" required:"true" vars:"none" doc:"unique within the target"`
+	Name Str `yaml:"name" required:"true" vars:"none" text:"line" doc:"unique within the target"`
 
 	Run      Str      `yaml:"run" oneof:"test" vars:"shell" doc:"a shell command run in the container"`
 	File     Str      `yaml:"file" oneof:"test" doc:"an absolute path to check"`

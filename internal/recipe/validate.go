@@ -18,8 +18,9 @@ type Rules struct {
 // position. It never changes the Set and fills no defaults.
 //
 // Validate is pure with one exception: copy sources are looked up on the file
-// system, because only there can a missing file or a symlink that leads out
-// of the recipe's folder be seen.
+// system (through ResolveCopySource, as the planner does), because only there
+// can a missing file or a symlink that leads out of the recipe's folder be
+// seen.
 //
 // Problems the loader reported (a missing required field, a value of the wrong
 // type) leave zero values behind; Validate skips those instead of reporting

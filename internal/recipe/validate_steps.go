@@ -215,7 +215,10 @@ func (v *validator) copyStep(d *Document, c *CopyStep, stages []string) {
 		if fromStage {
 			v.literal(src, "src", checkAbsPath)
 		} else {
-			v.literal(src, "src", func(s string) error { return checkCopySource(d.Dir(), s) })
+			v.literal(src, "src", func(s string) error {
+				_, err := ResolveCopySource(d.Dir(), s)
+				return err
+			})
 		}
 	}
 	v.expanded(c.Dest, "dest", checkAbsPath)
