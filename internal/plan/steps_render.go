@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // writeStep writes one step: a comment naming its recipe position and
@@ -115,6 +116,11 @@ func writeRun(d *dockerfile, o origin, r *RunStep) {
 		flags = append(flags, "--network="+r.Network)
 	}
 	body := r.Script
+	if !utf8.ValidString(body) {
+		// Exec form would carry it through JSON, whose encoder replaces
+		// invalid bytes: the shell would run another script.
+		d.fail(fmt.Errorf("%s: the script is not valid UTF-8", o.pos))
+	}
 	if !shellFormOK(body) {
 		body = execForm(body)
 	}
