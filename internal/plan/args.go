@@ -81,6 +81,9 @@ func (r *resolver) resolveArgs() error {
 		if why := checkLine(v); why != "" {
 			return fmt.Errorf("--set %s: the value %s", name, why)
 		}
+		if len(v) > maxValueLen {
+			return fmt.Errorf("--set %s: the value is %d bytes; a value is limited to %d (32 KiB)", name, len(v), maxValueLen)
+		}
 		// A value from the command line is taken literally: the shell that
 		// ran macabox has already expanded what the user meant to expand.
 		a.override, a.Overridden = v, true
@@ -161,7 +164,7 @@ func (r *resolver) evalArgs(order []string, useOpts bool) map[string]string {
 			return ""
 		}
 		state[a.Name] = 1
-		v, err := recipe.Expand(a.def.Value, func(name string) (string, bool) {
+		v, err := r.expand(a.def.Value, func(name string) (string, bool) {
 			b, ok := r.args[name]
 			if !ok || b.unknown {
 				return "", false
@@ -169,7 +172,7 @@ func (r *resolver) evalArgs(order []string, useOpts bool) map[string]string {
 			return eval(b), true
 		})
 		if err != nil {
-			r.fail(a.orig, a.Name, "%v", err)
+			r.fail(a.orig, a.Name, "%s", r.expandProblem(err, func(name string) int { return len(values[name]) }))
 		} else if why := checkLine(v); why != "" {
 			r.fail(a.orig, a.Name, "the value %s", why)
 		}

@@ -109,6 +109,11 @@ type resolver struct {
 	args     map[string]*argState
 	declared map[string][]string // recipe name -> args it declares, in order
 	copies   []pendingCopy
+
+	// expanded counts the bytes substitution produced, against maxExpanded;
+	// expandedFull is set once they passed it.
+	expanded     int
+	expandedFull bool
 }
 
 // fail records a recipe problem, once: some are met twice (arguments are

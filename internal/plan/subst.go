@@ -11,7 +11,7 @@ import (
 // field's position; the second result says whether there were none.
 func (r *resolver) subst(v recipe.Str, field string) (string, bool) {
 	ok := true
-	out, err := recipe.Expand(v.Value, func(name string) (string, bool) {
+	out, err := r.expand(v.Value, func(name string) (string, bool) {
 		a, found := r.args[name]
 		switch {
 		case !found:
@@ -25,7 +25,7 @@ func (r *resolver) subst(v recipe.Str, field string) (string, bool) {
 		return "", true
 	})
 	if err != nil {
-		r.fail(v.Pos, field, "%v", err)
+		r.fail(v.Pos, field, "%s", r.expandProblem(err, r.argLen))
 		return "", false
 	}
 	if why := checkLine(out); why != "" {
@@ -56,16 +56,24 @@ func (r *resolver) envValue(v recipe.Str) (string, bool) {
 	}
 	ok := true
 	var kept []segment
+	size, biggest, biggestLen := 0, "", -1
 	for _, s := range segs {
-		a, isArg := r.args[s.Ref]
-		switch {
-		case s.Ref == "":
-			kept = append(kept, s)
-		case isArg && !a.unknown:
-			kept = append(kept, segment{Lit: a.Value})
-		default:
-			kept = append(kept, s)
+		// An argument is substituted; any other reference stays as it is.
+		if a, isArg := r.args[s.Ref]; isArg && !a.unknown {
+			s = segment{Lit: a.Value}
+			if len(a.Value) > biggestLen {
+				biggest, biggestLen = a.Name, len(a.Value)
+			}
 		}
+		kept = append(kept, s)
+		if size += len(s.Lit) + len(s.Ref); size > maxValueLen {
+			r.fail(v.Pos, "env", "%s", r.expandProblem(tooLong(biggest), r.argLen))
+			return "", false
+		}
+	}
+	if err := r.charge(size); err != nil {
+		r.fail(v.Pos, "env", "%v", err)
+		return "", false
 	}
 	for _, s := range kept {
 		if why := checkLine(s.Lit); why != "" {
