@@ -29,15 +29,12 @@ type pendingCopy struct {
 }
 
 func (r *resolver) copyStep(u *unit, c *recipe.CopyStep, helpers map[string]string) *CopyStep {
-	out := &CopyStep{Dest: r.path(c.Dest, "dest", true)}
+	out := &CopyStep{Dest: r.path(c.Dest, "dest")}
 	if c.Mode.Value != "" {
 		out.Mode = r.mode(c.Mode)
 	}
 	if c.Owner.Value != "" {
-		out.Owner, _ = r.subst(c.Owner, "owner")
-		if !ownerShape.MatchString(out.Owner) {
-			r.fail(c.Owner.Pos, "owner", "owner %q must be user or user:group (names or ids)", out.Owner)
-		}
+		out.Owner, _ = r.checked(c.Owner, "owner", recipe.CheckOwner)
 	}
 	if c.Stage.Value != "" {
 		h, ok := helpers[c.Stage.Value]

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
@@ -176,13 +175,7 @@ func (r *resolver) resolveTags() {
 	if r.stack == nil {
 		return
 	}
-	for _, t := range r.stack.doc.Stack.Tags {
-		tag, ok := r.subst(t, "tags")
-		if ok && (tag == "" || strings.ContainsAny(tag, " \t")) {
-			r.fail(t.Pos, "tags", "%q is not an image reference", tag)
-		}
-		r.plan.Tags = append(r.plan.Tags, tag)
-	}
+	r.plan.Tags = r.checkedAll(r.stack.doc.Stack.Tags, "tags", recipe.CheckImageRef)
 }
 
 // resolveRuntime merges the runtime wishes: privileged if any recipe asks,

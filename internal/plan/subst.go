@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"strings"
+
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
@@ -35,14 +37,68 @@ func (r *resolver) subst(v recipe.Str, field string) (string, bool) {
 	return out, ok
 }
 
-// substAll resolves a list of structured values.
-func (r *resolver) substAll(vs []recipe.Str, field string) []string {
+// checked resolves a structured value and holds the result to rule, the
+// recipe format's rule of the field (recipe.CheckImageRef, ...), the same
+// the validator applies to a value written without ${NAME}. An absent
+// value (no position) is not checked.
+func (r *resolver) checked(v recipe.Str, field string, rule func(string) error) (string, bool) {
+	out, ok := r.subst(v, field)
+	if !ok || v.Pos.IsZero() {
+		return out, ok
+	}
+	if err := rule(out); err != nil {
+		r.fail(v.Pos, field, "%v%s", err, r.argNotes(v.Value))
+		return out, false
+	}
+	return out, true
+}
+
+// checkedAll resolves a list of structured values under one rule.
+func (r *resolver) checkedAll(vs []recipe.Str, field string, rule func(string) error) []string {
 	var out []string
 	for _, v := range vs {
-		s, _ := r.subst(v, field)
+		s, _ := r.checked(v, field, rule)
 		out = append(out, s)
 	}
 	return out
+}
+
+// argNotes says where the arguments a value refers to got their values,
+// following arguments whose defaults refer to others, for a problem found
+// after substitution: " (${TAG} set at file:line:col, ${VERSION} from --set
+// VERSION)".
+func (r *resolver) argNotes(raw string) string {
+	const most = 6
+	var notes []string
+	seen := map[string]bool{}
+	var visit func(raw string)
+	visit = func(raw string) {
+		refs, _ := recipe.ExpandRefs(raw)
+		for _, ref := range refs {
+			a, ok := r.args[ref.Name]
+			if !ok || seen[ref.Name] {
+				continue
+			}
+			seen[ref.Name] = true
+			switch {
+			case a.Overridden:
+				notes = append(notes, "${"+ref.Name+"} from --set "+ref.Name)
+			case a.Builtin:
+				notes = append(notes, "${"+ref.Name+"} set by macabox")
+			default:
+				notes = append(notes, "${"+ref.Name+"} set at "+a.Pos.String())
+				visit(a.def.Value)
+			}
+		}
+	}
+	visit(raw)
+	if len(notes) == 0 {
+		return ""
+	}
+	if len(notes) > most {
+		notes = append(notes[:most:most], "…")
+	}
+	return " (" + strings.Join(notes, ", ") + ")"
 }
 
 // envValue resolves an environment value: arguments are substituted, other

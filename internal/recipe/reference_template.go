@@ -148,7 +148,10 @@ errors. Copies from a stage take absolute paths inside that stage.
 ` + "`env`" + ` keys are variable names and values are one line; paths are absolute; URLs are
 http(s) (git also takes ssh and git); ` + "`sha256`" + ` is 64 hex digits and ` + "`commit`" + ` 40;
 modes are octal; durations are Go durations (` + "`90s`" + `, ` + "`15m`" + `); expectations are RE2
-regular expressions.
+regular expressions. A value that uses ` + "`${NAME}`" + ` is held to the same rule once the
+arguments are substituted, ` + "`--set`" + ` values included: ` + "`macabox plan`" + ` refuses it at the
+field and names the arguments it came through, e.g. ` + "`tags: [\"app:${TAG}\"]`" + ` with
+` + "`--set TAG=--privileged`" + `.
 
 ## Kinds and fields
 

@@ -99,7 +99,7 @@ func (v *validator) stageFrom(from Str, earlier, all []string) {
 		return
 	}
 	if err := checkImageRef(placeholders(from.Value)); err != nil {
-		v.errs.add(from.Pos, "from", "%s is neither 'base', an earlier stage (%s) nor an image reference", quote(from.Value), strings.Join(earlier, ", "))
+		v.errs.add(from.Pos, "from", "%v; a stage builds on 'base', an earlier stage (%s) or an image", err, strings.Join(earlier, ", "))
 	}
 }
 
