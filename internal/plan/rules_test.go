@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
+	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
 
 // ruleCase puts a value the recipe format refuses into one structured
@@ -50,6 +51,9 @@ var ruleCases = []ruleCase{
 	{"CopyStep.owner", recipe.CheckOwner, "layer", "stages: [{name: s, from: base, steps: [{run: \"true\"}]}]\nsteps: [{copy: {stage: s, src: [/x], dest: /x, owner: \"@\"}}]", "root;id"},
 	{"DownloadStep.url", recipe.CheckHTTPURL, "layer", `steps: [{download: {url: "@", sha256: ` + someSHA + `, dest: /x}}]`, "file:///etc/passwd"},
 	{"DownloadStep.sha256", recipe.CheckSHA256, "layer", `steps: [{download: {url: "https://h.example/x", sha256: "@", dest: /x}}]`, "abc"},
+	{"Test.file", recipe.CheckAbsPath, "layer", "steps: [{run: \"true\"}]\nsmoke: [{name: t, file: \"@\", expect: {exists: false}}]", "missing"},
+	{"Expect.files", recipe.CheckAbsPath, "stack", `smoke: [{name: t, run: "true", expect: {files: ["@"]}}]`, "out.txt"},
+	{"Ready.http", recipe.CheckHTTPURL, "image", "from: docker.io/library/debian:bookworm\nsmoke: [{name: t, service: {run: x, ready: {http: \"@\"}}}]", "127.0.0.1:8000/health"},
 	{"DownloadStep.dest", recipe.CheckAbsPath, "layer", `steps: [{download: {url: "https://h.example/x", sha256: ` + someSHA + `, dest: "@"}}]`, "x"},
 }
 
@@ -62,10 +66,7 @@ var ruleExempt = map[string]string{
 	"Layer.env":    "one line, the rule every argument obeys already",
 	"Stack.args":   "one line, the rule every argument obeys already",
 	"Step.env":     "one line, the rule every argument obeys already",
-	"Test.file":    "a smoke test's, not a build value",
-	"Test.env":     "a smoke test's, not a build value",
-	"Expect.files": "a smoke test's, not a build value",
-	"Ready.http":   "a smoke test's, not a build value",
+	"Test.env":     "one line, the rule every argument obeys already",
 }
 
 // ruleTree writes the three documents of a case with value (recipe text,
@@ -203,5 +204,58 @@ func TestEveryStructuredFieldHasARuleCase(t *testing.T) {
 	}
 	if len(fields) < len(ruleCases) {
 		t.Errorf("found %d structured fields: %s", len(fields), fmt.Sprint(fields))
+	}
+}
+
+// TestSmokeValuesAreSubstituted: the structured values of a smoke test reach
+// the runners with their arguments substituted; written as ${DIR}, a file
+// that must not exist would otherwise never exist, and the test pass.
+func TestSmokeValuesAreSubstituted(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "images", "base.yaml"), `apiVersion: macabox/v1
+kind: Image
+name: base
+from: docker.io/library/debian:bookworm
+args: {DIR: /opt/app, VER: "1.2", PORT: "8000"}
+smoke:
+  - name: gone
+    file: ${DIR}/old.conf
+    expect: {exists: false}
+  - name: writes
+    run: app --out "$OUT"
+    env: {OUT: "${DIR}/out", V: "v${VER}", LIT: "$$HOME"}
+    expect: {files: ["${DIR}/out/report.txt"]}
+  - name: serves
+    service: {run: app serve, ready: {http: "http://127.0.0.1:${PORT}/health"}}
+    probe: curl -sf "http://127.0.0.1:$PORT/"
+`)
+	set, err := recipe.LoadTree(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := recipe.Validate(set); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	p, err := New(set, "base", Options{Args: map[string]string{"PORT": "9000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]smoke.Test{}
+	for _, s := range p.Smoke {
+		tests[s.Name] = s.Test
+	}
+	if f := tests["gone"].File; f != "/opt/app/old.conf" {
+		t.Errorf("file %q", f)
+	}
+	w := tests["writes"]
+	if got := smoke.TestEnv(w); !slices.Equal(got, []string{"OUT=/opt/app/out", "V=v1.2", "LIT=$HOME"}) {
+		t.Errorf("env %q", got)
+	}
+	if !slices.Equal(w.Expect.Files, []string{"/opt/app/out/report.txt"}) || w.Run != `app --out "$OUT"` {
+		t.Errorf("files %q, run %q", w.Expect.Files, w.Run)
+	}
+	s := tests["serves"]
+	if s.Service.ReadyHTTP != "http://127.0.0.1:9000/health" || s.Probe != `curl -sf "http://127.0.0.1:$PORT/"` {
+		t.Errorf("ready %q, probe %q", s.Service.ReadyHTTP, s.Probe)
 	}
 }

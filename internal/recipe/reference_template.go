@@ -126,8 +126,13 @@ layers'. Always available: {{.Builtins}}. Values of ` + "`env`" + ` may also ref
 set earlier in the same chain, and to {{.InheritedEnv}}. ` + "`$$`" + ` is a literal ` + "`$`" + `, and
 so is a ` + "`$`" + ` not followed by ` + "`{`" + ` (` + "`$basearch`" + `); ` + "`${NAME:-default}`" + ` and
 other shell forms are errors. Shell fields (` + "`run`" + ` scripts, test commands, probes)
-are left to the shell, which finds build arguments in its environment. Inside a flow
-list, quote values with ` + "`${...}`" + `: ` + "`[\"pkg==${V}\"]`" + `.
+are left to the shell. A ` + "`run`" + ` step's shell finds build arguments in its environment;
+a smoke test runs in a container of the image, where they are not set, so pass one
+through the test's ` + "`env`" + ` (` + "`env: {V: \"${V}\"}`" + `). In a smoke test, ` + "`file`" + `,
+` + "`expect.files`" + `, ` + "`service.ready.http`" + ` and ` + "`env`" + ` values are substituted when
+planning, like every structured value; a test's ` + "`env`" + ` may refer to arguments only,
+not to the image's variables, which nothing would expand there. Inside a flow list,
+quote values with ` + "`${...}`" + `: ` + "`[\"pkg==${V}\"]`" + `.
 
 **Version constraints** (` + "`requires`" + `) are comparisons joined by commas, all of which
 must hold: ` + "`>=3.0, <3.1`" + `, ` + "`==3.0.*`" + `, ` + "`!=2.33.0.6`" + `. Versions are dotted numbers;

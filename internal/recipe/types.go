@@ -303,7 +303,7 @@ type Test struct {
 	Expect  *Expect  `yaml:"expect" doc:"what must hold; default: exit code 0, or the file or variable exists"`
 	Needs   []Str    `yaml:"needs" enum:"device" vars:"none" doc:"what the test needs; 'device' tests are skipped without a MACA device"`
 	Timeout Duration `yaml:"timeout" vars:"none" doc:"limit for this test, default 2m"`
-	Env     Map      `yaml:"env" doc:"extra environment for this test"`
+	Env     Map      `yaml:"env" doc:"extra environment for this test; values may refer to arguments, not to the image's variables"`
 }
 
 // Service is a background process a test waits for.

@@ -309,8 +309,8 @@ func (v *validator) expanded(s Str, field string, check func(string) error) {
 	if s.Pos.IsZero() {
 		return
 	}
-	value, err := Expand(s.Value, func(string) (string, bool) { return "x", true })
-	if err != nil {
+	value := placeholders(s.Value)
+	if _, err := ExpandRefs(s.Value); err != nil {
 		return
 	}
 	if strings.HasPrefix(s.Value, "${") {

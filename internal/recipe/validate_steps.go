@@ -103,9 +103,11 @@ func (v *validator) stageFrom(from Str, earlier, all []string) {
 	}
 }
 
-// placeholders fills every reference with a placeholder, for shape checks.
+// placeholders fills every reference with a placeholder, for shape checks:
+// a digit, which fits wherever a letter does in the shapes checked, and
+// also where only a number does (http://host:${PORT}/).
 func placeholders(s string) string {
-	out, err := Expand(s, func(string) (string, bool) { return "x", true })
+	out, err := Expand(s, func(string) (string, bool) { return "1", true })
 	if err != nil {
 		return s
 	}
