@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -105,10 +107,28 @@ func (r *resolver) copyMatches(u *unit, s recipe.Str) []string {
 	return rels
 }
 
-// resolveContext reads every file the copy steps name, so that the plan can
-// list the build context and hash it. A folder stands for the files below it.
+// Limits on the files a build copies from beside its recipes. They go into
+// the build context and into a bundle, which a reviewer downloads; large
+// files such as model weights belong outside the image, mounted at run time.
+const (
+	maxContextFile  = 512 << 20
+	maxContextTotal = 1 << 30
+)
+
+// contextEntry is a file of the build context before it is hashed.
+type contextEntry struct {
+	file ContextFile
+	real string // the file read, symbolic links resolved
+	size int64
+	src  recipe.Str
+}
+
+// resolveContext finds every file the copy steps name, so that the plan can
+// list the build context and hash it. A folder stands for the files below
+// it. Sizes are checked before anything is read, and files are hashed as
+// they stream, so memory does not grow with them.
 func (r *resolver) resolveContext() error {
-	byName := map[string]ContextFile{}
+	byName := map[string]*contextEntry{}
 	for _, c := range r.copies {
 		dir, err := filepath.Abs(c.unit.doc.Dir())
 		if err != nil {
@@ -148,16 +168,71 @@ func (r *resolver) resolveContext() error {
 		}
 	}
 	names := sortedKeys(byName)
+	if !r.contextSizesOK(byName, names) {
+		return nil
+	}
 	r.plan.Context = make([]ContextFile, 0, len(names))
 	for _, n := range names {
-		r.plan.Context = append(r.plan.Context, byName[n])
+		e := byName[n]
+		sum, err := hashFile(e.real, maxContextFile)
+		if err != nil {
+			r.fail(e.src.Pos, "src", "%s: %v", filepath.ToSlash(e.file.Source), err)
+			continue
+		}
+		e.file.SHA256 = sum
+		r.plan.Context = append(r.plan.Context, e.file)
 	}
 	return nil
 }
 
+// contextSizesOK checks the sizes of the context files against the limits,
+// reporting at the copy source that names a file too large, or that brings
+// the total over.
+func (r *resolver) contextSizesOK(byName map[string]*contextEntry, names []string) bool {
+	ok := true
+	var total int64
+	for _, n := range names {
+		e := byName[n]
+		if e.size > maxContextFile {
+			r.fail(e.src.Pos, "src", "%s is %d bytes; a file the build copies is limited to %d (512 MiB): mount large files such as model weights when the container runs (--mount) instead",
+				filepath.ToSlash(e.file.Source), e.size, maxContextFile)
+			ok = false
+		}
+		if total += e.size; total > maxContextTotal && ok {
+			r.fail(e.src.Pos, "src", "with %s the files the build copies come to more than %d bytes (1 GiB): mount large files such as model weights when the container runs (--mount) instead",
+				filepath.ToSlash(e.file.Source), maxContextTotal)
+			ok = false
+		}
+	}
+	return ok
+}
+
+// hashFile returns the hex sha256 of a regular file, read in pieces and no
+// further than limit: a file that grew past it since it was looked at is
+// refused, not read to its end.
+func hashFile(path string, limit int64) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", errors.New(pathError(err))
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return "", errors.New("not a regular file")
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(f, limit+1))
+	switch {
+	case err != nil:
+		return "", errors.New(pathError(err))
+	case n > limit:
+		return "", fmt.Errorf("grew beyond %d bytes while being read", limit)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // addContextFile records one file. Symbolic links are followed, but only to
 // files inside the recipe's folder: a recipe must carry what it copies.
-func (r *resolver) addContextFile(byName map[string]ContextFile, c pendingCopy, realDir, file, rel string) {
+func (r *resolver) addContextFile(byName map[string]*contextEntry, c pendingCopy, realDir, file, rel string) {
 	real, err := filepath.EvalSymlinks(file)
 	if err != nil {
 		r.fail(c.src.Pos, "src", "%v", pathError(err))
@@ -176,24 +251,17 @@ func (r *resolver) addContextFile(byName map[string]ContextFile, c pendingCopy, 
 		r.fail(c.src.Pos, "src", "%s is not a regular file", filepath.ToSlash(rel))
 		return
 	}
-	data, err := os.ReadFile(real)
-	if err != nil {
-		r.fail(c.src.Pos, "src", "%v", pathError(err))
-		return
-	}
-	sum := sha256.Sum256(data)
 	mode := uint32(0o644)
 	if info.Mode()&0o111 != 0 {
 		mode = 0o755
 	}
 	abs, _ := filepath.Abs(file)
 	name := contextName(c.unit.name, rel)
-	byName[name] = ContextFile{
-		Source: r.rel(recipe.Pos{File: abs}).File,
-		Path:   abs,
-		Name:   name,
-		Mode:   mode,
-		SHA256: hex.EncodeToString(sum[:]),
+	byName[name] = &contextEntry{
+		file: ContextFile{Source: r.rel(recipe.Pos{File: abs}).File, Path: abs, Name: name, Mode: mode},
+		real: real,
+		size: info.Size(),
+		src:  c.src,
 	}
 }
 

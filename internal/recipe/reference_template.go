@@ -147,7 +147,10 @@ stands before this recipe), an earlier stage of the same recipe, or an image.
 
 **Copy sources** are paths relative to the recipe's folder (globs allowed). Absolute
 paths, ` + "`..`" + ` escapes, symlinks leading outside the folder and missing files are
-errors. Copies from a stage take absolute paths inside that stage.
+errors. Copies from a stage take absolute paths inside that stage. A copied file may
+be at most 512 MiB, and all of a target's together 1 GiB: they go into the build
+context and into every bundle, so mount large files such as model weights when the
+container runs (` + "`--mount`" + `) instead.
 
 **Safe values.** Package names contain no whitespace and do not start with ` + "`-`" + `;
 ` + "`env`" + ` keys are variable names and values are one line; paths are absolute; URLs are
