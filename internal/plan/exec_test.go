@@ -100,15 +100,15 @@ func newHostileCase(t *testing.T) *hostileCase {
 		step(recipe.Step{Pip: &recipe.PipStep{
 			Python:       m.s(filepath.Join(c.stubs, "python3")),
 			Packages:     m.list(append(litAll(hostileWords), lit(c.wheels)+"/*.whl", "/no/such-dir/*.whl")...),
-			Index:        m.s(lit("https://u:p'a$s@idx.example/simple")),
+			Index:        m.s(lit("https://idx.example/p'a$s/simple")),
 			ExtraIndex:   m.list("https://extra.example/simple?a=1&b=2"),
 			TrustedHosts: m.list("extra.example"),
 			Keep:         m.list("torch", "torchvision"),
 			NoDeps:       recipe.Bool{Value: true, Pos: m.pos()},
-			Secrets:      m.list("netrc"),
+			Netrc:        m.s("netrc"),
 		}}),
 		step(recipe.Step{Git: &recipe.GitStep{
-			URL: m.s("https://example.org/it's$$repo.git"), Ref: m.s("feature/x+y"), Commit: m.s(testCommit),
+			URL: m.s("https://example.org:8443/it's$$repo.git"), Token: m.s("gittoken"), Ref: m.s("feature/x+y"), Commit: m.s(testCommit),
 			Dest: m.s(lit(`/opt/it's $dir`)), Submodules: recipe.Bool{Value: true, Pos: m.pos()},
 		}}),
 		step(recipe.Step{Git: &recipe.GitStep{URL: m.s("https://example.org/plain.git"), Dest: m.s("/opt/plain")}}),
@@ -286,7 +286,7 @@ func checkPip(t *testing.T, c *hostileCase, recs []stubRecord, e execOp) {
 		t.Errorf("pip install got packages\n%q\nwant\n%q", got, wantPkgs)
 	}
 	opts := args[:len(args)-len(wantPkgs)]
-	wantOpts := []string{"--constraint", "", "--no-deps", "--index-url", "https://u:p'a$s@idx.example/simple",
+	wantOpts := []string{"--constraint", "", "--no-deps", "--index-url", "https://idx.example/p'a$s/simple",
 		"--extra-index-url", "https://extra.example/simple?a=1&b=2", "--trusted-host", "extra.example"}
 	if len(opts) == len(wantOpts) {
 		opts[1] = "" // a temporary file
@@ -309,19 +309,26 @@ func hasMount(e execOp, typ pb.MountType, dest string) bool {
 }
 
 func checkGit(t *testing.T, g *GitStep, recs []stubRecord) {
+	// With a token, the commands that reach the server carry a credential
+	// helper for the URL's host only, after one that drops any other.
+	fetch := []string{"-C", g.Dest}
+	if g.Token != "" {
+		scope, _ := credentialScope(g.URL)
+		fetch = append(fetch, "-c", "credential.helper=", "-c", "credential."+scope+".helper="+gitCredentialHelper(g.Token))
+	}
 	var want [][]string
 	want = append(want, []string{"init", "-q", g.Dest}, []string{"-C", g.Dest, "remote", "add", "origin", g.URL})
 	if g.Commit != "" {
 		want = append(want,
-			[]string{"-C", g.Dest, "fetch", "-q", "--depth", "1", "origin", g.Commit},
+			append(slices.Clone(fetch), "fetch", "-q", "--depth", "1", "origin", g.Commit),
 			[]string{"-C", g.Dest, "-c", "advice.detachedHead=false", "checkout", "-q", g.Commit})
 	} else {
 		want = append(want,
-			[]string{"-C", g.Dest, "fetch", "-q", "--depth", "1", "origin", "HEAD"},
+			append(slices.Clone(fetch), "fetch", "-q", "--depth", "1", "origin", "HEAD"),
 			[]string{"-C", g.Dest, "-c", "advice.detachedHead=false", "checkout", "-q", "FETCH_HEAD"})
 	}
 	if g.Submodules {
-		want = append(want, []string{"-C", g.Dest, "submodule", "update", "-q", "--init", "--recursive"})
+		want = append(want, append(slices.Clone(fetch), "submodule", "update", "-q", "--init", "--recursive"))
 	}
 	var got [][]string
 	for _, r := range recs {

@@ -57,7 +57,7 @@ func (r *resolver) resolveLabels() {
 				r.fail(kv.Key.Pos, "labels", "a label key must be one non-empty line")
 				continue
 			}
-			v, _ := r.checked(kv.Value, "labels", recipe.CheckOneLine)
+			v, _ := r.checked(kv.Value, "labels", recipe.CheckFreeValue)
 			labels[kv.Key.Value] = v
 		}
 	}

@@ -256,7 +256,7 @@ func (r *resolver) smokeTest(t *recipe.Test, recipeName string, pos recipe.Pos) 
 		}
 	}
 	for _, kv := range t.Env {
-		v, _ := r.checked(kv.Value, kv.Key.Value, recipe.CheckOneLine)
+		v, _ := r.checked(kv.Value, kv.Key.Value, recipe.CheckFreeValue)
 		st.Env = append(st.Env, smoke.EnvVar{Name: kv.Key.Value, Value: v})
 	}
 	return st

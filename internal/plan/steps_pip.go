@@ -49,7 +49,13 @@ func pipCommands(d *dockerfile, o origin, p *PipStep) []shellCmd {
 			args = append(args, shQuote(pkg))
 		}
 	}
-	install := cmd(pipEnv+" "+py+" -m pip install", args...)
+	env := pipEnv
+	if p.Netrc != "" {
+		// pip reads credentials for an index from the netrc that NETRC
+		// names, the secret's mount, which no layer keeps.
+		env += " NETRC=/run/secrets/" + p.Netrc
+	}
+	install := cmd(env+" "+py+" -m pip install", args...)
 	if len(p.Keep) == 0 {
 		return []shellCmd{install}
 	}

@@ -19,9 +19,9 @@ func writeStep(d *dockerfile, s *Step) {
 	case KindDnf:
 		writeShell(d, o, dnfMounts, nil, dnfCommands(d, o, s.Dnf))
 	case KindPip:
-		writeShell(d, o, pipMounts, secretMounts(s.Pip.Secrets), pipCommands(d, o, s.Pip))
+		writeShell(d, o, pipMounts, credentialMount(s.Pip.Netrc), pipCommands(d, o, s.Pip))
 	case KindGit:
-		writeShell(d, o, nil, nil, gitCommands(d, o, s.Git))
+		writeShell(d, o, nil, credentialMount(s.Git.Token), gitCommands(d, o, s.Git))
 	case KindCopy:
 		writeCopy(d, o, s.Copy)
 	case KindDownload:
@@ -66,6 +66,17 @@ func secretMounts(ids []string) []string {
 		out = append(out, "--mount=type=secret,id="+id+",required=true")
 	}
 	return out
+}
+
+// credentialMount mounts the build secret a git or pip step reads its
+// credentials from, if it names one. Unlike a run step's secrets it is not
+// required: a recipe's source may be public by default and private in a fork
+// (--set to another URL), and the tool says plainly when it is refused.
+func credentialMount(id string) []string {
+	if id == "" {
+		return nil
+	}
+	return []string{"--mount=type=secret,id=" + id}
 }
 
 // writeShell writes a generated RUN in shell form: flags first, then the

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -100,12 +101,18 @@ func (r *resolver) runStep(s *recipe.Step) *RunStep {
 func (r *resolver) secrets(ids []recipe.Str) []string {
 	var out []string
 	for _, id := range ids {
-		if !secretIDShape.MatchString(id.Value) {
-			r.fail(id.Pos, "secrets", "secret id %q must be letters, digits and ._-", id.Value)
-		}
-		out = append(out, id.Value)
+		out = append(out, r.secretID(id, "secrets"))
 	}
 	return out
+}
+
+// secretID checks the id of a build secret, which goes into a --mount
+// option and a path under /run/secrets.
+func (r *resolver) secretID(id recipe.Str, field string) string {
+	if id.Value != "" && !secretIDShape.MatchString(id.Value) {
+		r.fail(id.Pos, field, "secret id %q must be letters, digits and ._-", id.Value)
+	}
+	return id.Value
 }
 
 func (r *resolver) aptStep(a *recipe.AptStep) *AptStep {
@@ -132,13 +139,13 @@ func (r *resolver) pipStep(p *recipe.PipStep) *PipStep {
 	out := &PipStep{
 		Python:       r.plan.Python,
 		Packages:     r.checkedAll(p.Packages, "packages", recipe.CheckPackage),
-		ExtraIndex:   r.checkedAll(p.ExtraIndex, "extraIndex", recipe.CheckHTTPURL),
+		ExtraIndex:   r.checkedAll(p.ExtraIndex, "extraIndex", recipe.CheckIndexURL),
 		TrustedHosts: r.checkedAll(p.TrustedHosts, "trustedHosts", recipe.CheckHost),
 		Keep:         r.checkedAll(p.Keep, "keep", recipe.CheckDist),
 		NoDeps:       p.NoDeps.Value,
-		Secrets:      r.secrets(p.Secrets),
+		Netrc:        r.secretID(p.Netrc, "netrc"),
 	}
-	out.Index, _ = r.checked(p.Index, "index", recipe.CheckHTTPURL)
+	out.Index, _ = r.checked(p.Index, "index", recipe.CheckIndexURL)
 	if p.Python.Value != "" {
 		out.Python, _ = r.checked(p.Python, "python", recipe.CheckAbsPath)
 	}
@@ -152,6 +159,11 @@ func (r *resolver) gitStep(s *recipe.Step) *GitStep {
 	g := s.Git
 	out := &GitStep{Submodules: g.Submodules.Value, KeepGitDir: g.KeepGitDir.Value}
 	out.URL, _ = r.checked(g.URL, "url", recipe.CheckGitURL)
+	if out.Token = r.secretID(g.Token, "token"); out.Token != "" {
+		if u, err := url.Parse(out.URL); err == nil && u.Scheme != "http" && u.Scheme != "https" {
+			r.fail(g.Token.Pos, "token", "git sends a token over http(s) only; %q has another scheme", out.URL)
+		}
+	}
 	out.Ref, _ = r.checked(g.Ref, "ref", recipe.CheckGitRef)
 	out.Commit, _ = r.checked(g.Commit, "commit", recipe.CheckCommit)
 	out.Dest = r.path(g.Dest, "dest")

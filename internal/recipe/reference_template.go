@@ -132,7 +132,12 @@ through the test's ` + "`env`" + ` (` + "`env: {V: \"${V}\"}`" + `). In a smoke 
 ` + "`expect.files`" + `, ` + "`service.ready.http`" + ` and ` + "`env`" + ` values are substituted when
 planning, like every structured value; a test's ` + "`env`" + ` may refer to arguments only,
 not to the image's variables, which nothing would expand there. Inside a flow list,
-quote values with ` + "`${...}`" + `: ` + "`[\"pkg==${V}\"]`" + `.
+quote values with ` + "`${...}`" + `: ` + "`[\"pkg==${V}\"]`" + `. Substitution is bounded, so that
+arguments defined in terms of each other cannot blow up: a value may grow to at most
+32 KiB, and all of a target's values together to 16 MiB; ` + "`macabox plan`" + ` stops at the
+argument or field that passes a limit and names the arguments it grew through. The
+rendered Dockerfile holds at most 16 MiB, in lines of at most 65535 bytes, the most
+BuildKit reads.
 
 **Version constraints** (` + "`requires`" + `) are comparisons joined by commas, all of which
 must hold: ` + "`>=3.0, <3.1`" + `, ` + "`==3.0.*`" + `, ` + "`!=2.33.0.6`" + `. Versions are dotted numbers;
@@ -160,6 +165,24 @@ regular expressions. A value that uses ` + "`${NAME}`" + ` is held to the same r
 arguments are substituted, ` + "`--set`" + ` values included: ` + "`macabox plan`" + ` refuses it at the
 field and names the arguments it came through, e.g. ` + "`tags: [\"app:${TAG}\"]`" + ` with
 ` + "`--set TAG=--privileged`" + `.
+
+**Credentials** never go into a recipe, an argument or ` + "`--set`" + `: what those hold ends
+up in the plan, the image's build arguments and history, and every bundle. A URL with
+credentials (` + "`https://user:token@host/`" + `, ` + "`https://token@host/`" + `) is refused wherever it
+is written. Give them as build secrets instead, which BuildKit mounts for one step
+only and which reach no layer, build argument, log or bundle:
+
+- ` + "`git`" + ` with ` + "`token: gittoken`" + `, built with ` + "`--secret id=gittoken,env=GIT_TOKEN`" + `: git's
+  credential helper reads the token (or ` + "`USER:PASSWORD`" + `; a bare token goes with the user
+  name ` + "`x-access-token`" + `) from the secret when the server asks, and offers it to the
+  URL's host only, so submodules elsewhere never see it. Without the secret git fetches
+  without credentials, as a public repository needs, and the log says which secret
+  was not given.
+- ` + "`pip`" + ` with ` + "`netrc: pipnetrc`" + `, built with ` + "`--secret id=pipnetrc,src=$HOME/.netrc`" + `:
+  pip reads the index credentials from that netrc
+  (` + "`machine HOST login USER password TOKEN`" + `).
+- ` + "`run`" + ` with ` + "`secrets: [id]`" + `: the script reads ` + "`/run/secrets/<id>`" + `; the build fails when
+  the secret is not given.
 
 ## Kinds and fields
 

@@ -16,6 +16,9 @@ func CheckPackage(s string) error { return checkPackage(s) }
 // CheckHTTPURL is the rule of http(s) URLs (downloads, repositories).
 func CheckHTTPURL(s string) error { return checkHTTPURL(s) }
 
+// CheckIndexURL is the rule of a pip step's index and extra indexes.
+func CheckIndexURL(s string) error { return checkIndexURL(s) }
+
 // CheckGitURL is the rule of a git step's url.
 func CheckGitURL(s string) error { return checkGitURL(s) }
 
@@ -40,5 +43,5 @@ func CheckHost(s string) error { return checkHost(s) }
 // CheckDist is the rule of the distributions pip keeps.
 func CheckDist(s string) error { return checkDist(s) }
 
-// CheckOneLine is the rule of free values: args, env, labels.
-func CheckOneLine(s string) error { return checkOneLine(s) }
+// CheckFreeValue is the rule of free values: args, env, labels.
+func CheckFreeValue(s string) error { return checkFreeValue(s) }

@@ -259,12 +259,13 @@ type PipStep struct {
 	TrustedHosts []Str `yaml:"trustedHosts" doc:"hosts trusted without TLS (--trusted-host)"`
 	Keep         []Str `yaml:"keep" doc:"installed distributions pip must not replace (pinned through a constraints file), e.g. torch"`
 	NoDeps       Bool  `yaml:"noDeps" doc:"install without dependencies (--no-deps)"`
-	Secrets      []Str `yaml:"secrets" vars:"none" doc:"build secret ids available to pip (e.g. a netrc)"`
+	Netrc        Str   `yaml:"netrc" vars:"none" doc:"id of a build secret holding a netrc file with the index credentials; pip reads it (never a layer, the plan or a log)"`
 }
 
 // GitStep checks out a repository.
 type GitStep struct {
-	URL        Str  `yaml:"url" required:"true" doc:"repository URL"`
+	URL        Str  `yaml:"url" required:"true" doc:"repository URL, without credentials"`
+	Token      Str  `yaml:"token" vars:"none" doc:"id of a build secret holding an access token, or USER:PASSWORD, that git sends to the url's host (never a layer, the plan or a log)"`
 	Ref        Str  `yaml:"ref" doc:"branch or tag"`
 	Commit     Str  `yaml:"commit" doc:"full 40-hex commit; required for reproducible builds"`
 	Dest       Str  `yaml:"dest" required:"true" doc:"absolute checkout directory"`

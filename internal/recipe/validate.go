@@ -1,6 +1,7 @@
 package recipe
 
 import (
+	"errors"
 	"strings"
 )
 
@@ -317,6 +318,11 @@ func (v *validator) expanded(s Str, field string, check func(string) error) {
 		check = checkOneLine
 	}
 	if err := check(value); err != nil {
+		// Credentials are shown as written, not with the placeholders.
+		var ce *credentialsError
+		if errors.As(err, &ce) && URLCredentials(s.Value) != "" {
+			ce.found = URLCredentials(s.Value)
+		}
 		v.errs.add(s.Pos, field, "%s", err)
 	}
 }

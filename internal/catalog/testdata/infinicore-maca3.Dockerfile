@@ -3,7 +3,7 @@
 # Base: cr.metax-tech.com/public-ai-release/maca/vllm:maca.ai3.0.0.5-torch2.6-py310-ubuntu22.04-amd64
 # MACA: 3.0.0.5 at /opt/maca
 # Platform: linux/amd64 (set by the builder; FROM lines carry no --platform)
-# Inputs: sha256:a5a5b8c7ab29a90efc294bbbe0fda16f335080283b84131af959d48fb9e25ab9
+# Inputs: sha256:3bbb67a70e771e0ac05f2c37cde2385edfd1c9eae1c7ec3c5e32d1f401cf8170
 # Build with SOURCE_DATE_EPOCH set (build-arg and exporter) for a reproducible image.
 
 # images/maca-3.0.yaml:26:7: base image of maca-3.0
@@ -103,19 +103,21 @@ COPY --from=infinicore.xmake --chmod=0755 ["/usr/local/bin/xmake", "/usr/local/b
 # recipes/infinicore/infinicore.yaml:82:5: infinicore copy; source: macabox multi-stage build of xmake v3.0.5
 COPY --from=infinicore.xmake ["/usr/local/share/xmake", "/usr/local/share/xmake/"]
 # recipes/infinicore/infinicore.yaml:89:5: infinicore git; source: InfiniCore README @ b6f8f8c3 (git clone --recursive; submodule third_party/spdlog)
-RUN git init -q '/opt/InfiniCore' \
+RUN --mount=type=secret,id=gittoken \
+    macabox_git_auth='!f() { test "$1" = get || return 0; if [ ! -r /run/secrets/gittoken ]; then echo "macabox: no build secret gittoken (--secret id=gittoken,env=VAR): fetching without credentials" >&2; return 0; fi; s=$(cat /run/secrets/gittoken); case $s in *:*) printf '\''username=%s\npassword=%s\n'\'' "${s%%:*}" "${s#*:}" ;; *) printf '\''username=x-access-token\npassword=%s\n'\'' "$s" ;; esac; }; f' \
+ && git init -q '/opt/InfiniCore' \
  && git -C '/opt/InfiniCore' remote add origin 'https://github.com/InfiniTensor/InfiniCore.git' \
- && ( git -C '/opt/InfiniCore' fetch -q --depth 1 origin 'b6f8f8c3949399e06036ddc5dc0314bbc6b7b98e' || git -C '/opt/InfiniCore' fetch -q origin ) \
+ && ( git -C '/opt/InfiniCore' -c credential.helper= -c 'credential.https://github.com.helper='"$macabox_git_auth" fetch -q --depth 1 origin 'b6f8f8c3949399e06036ddc5dc0314bbc6b7b98e' || git -C '/opt/InfiniCore' -c credential.helper= -c 'credential.https://github.com.helper='"$macabox_git_auth" fetch -q origin ) \
  && git -C '/opt/InfiniCore' -c advice.detachedHead=false checkout -q \
       'b6f8f8c3949399e06036ddc5dc0314bbc6b7b98e' \
- && git -C '/opt/InfiniCore' submodule update -q --init --recursive \
+ && git -C '/opt/InfiniCore' -c credential.helper= -c 'credential.https://github.com.helper='"$macabox_git_auth" submodule update -q --init --recursive \
  && find '/opt/InfiniCore' -name .git -prune -exec rm -rf {} + \
  && chmod -R u+rwX,go+rX,go-w '/opt/InfiniCore'
-# recipes/infinicore/infinicore.yaml:99:5: infinicore run; source: InfiniCore scripts/install.py @ b6f8f8c3; command line from InfiniCore issues #636 and #704 (python scripts/install.py --metax-gpu=y --use-mc=y [--ccl=y])
+# recipes/infinicore/infinicore.yaml:103:5: infinicore run; source: InfiniCore scripts/install.py @ b6f8f8c3; command line from InfiniCore issues #636 and #704 (python scripts/install.py --metax-gpu=y --use-mc=y [--ccl=y])
 RUN ["/bin/sh", "-ec", "cd /opt/InfiniCore\n\"$PYTHON\" scripts/install.py --metax-gpu=y --use-mc=y --ccl=\"$INFINICORE_CCL\" -y\nls -l \"$INFINI_ROOT/lib\"\n"]
 
 # Labels of infinicore-maca3
-LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:a5a5b8c7ab29a90efc294bbbe0fda16f335080283b84131af959d48fb9e25ab9" \
+LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:3bbb67a70e771e0ac05f2c37cde2385edfd1c9eae1c7ec3c5e32d1f401cf8170" \
       "io.github.ccf-ai-infra.macabox.kind"="Stack" \
       "io.github.ccf-ai-infra.macabox.layers"="infinicore" \
       "io.github.ccf-ai-infra.macabox.maca.version"="3.0.0.5" \
