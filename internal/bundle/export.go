@@ -186,14 +186,7 @@ func bases(refs []string, contexts map[string]builder.NamedContext, resolved map
 func secretIDs(p *plan.Plan) []string {
 	var ids []string
 	for _, s := range p.Steps {
-		var list []string
-		switch {
-		case s.Run != nil:
-			list = s.Run.Secrets
-		case s.Pip != nil:
-			list = s.Pip.Secrets
-		}
-		for _, id := range list {
+		for _, id := range s.SecretIDs() {
 			if !slices.Contains(ids, id) {
 				ids = append(ids, id)
 			}
