@@ -16,6 +16,9 @@ type Prepared struct {
 	// RecipeFiles are the recipe documents and context files the target is
 	// made of (absolute paths), for the epoch and for bundles.
 	RecipeFiles []string
+	// LockDigest is the digest of the lock a locked build pins its inputs
+	// with ("" when not locked).
+	LockDigest string
 }
 
 // Prepare plans and renders one target of set.
@@ -70,6 +73,7 @@ func (pr *Prepared) Request(o RequestOptions) builder.Request {
 		NoCache:    o.NoCache,
 		Origin:     lineOrigin(r),
 		InputsHash: p.InputsDigest,
+		LockDigest: pr.LockDigest,
 		LookupEnv:  o.LookupEnv,
 	}
 }
