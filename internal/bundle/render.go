@@ -140,6 +140,8 @@ type scriptData struct {
 	RunFixed   []string
 	Memlock    int64
 	Privileged bool
+	// Header is the first line of the Dockerfile build.sh agrees to build.
+	Header string
 }
 
 func newScriptData(in *contents) (scriptData, error) {
@@ -147,6 +149,7 @@ func newScriptData(in *contents) (scriptData, error) {
 	d := scriptData{
 		E: e, Release: e.BuildKit.Release(), Image: in.Image, ContextFiles: e.Context,
 		Stamp: touchStamp(e.SourceDateEpoch), KeepAlive: smoke.KeepAliveScript, Privileged: in.Plan.Runtime.Privileged,
+		Header: dockerfileHeader,
 	}
 	for _, b := range e.Bases {
 		if b.Source == SourceOCILayout {

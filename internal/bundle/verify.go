@@ -88,6 +88,11 @@ func check(l *loaded) *Verified {
 			v.Problems = append(v.Problems, Problem{Kind: ProblemAdded, Path: name, Detail: "not listed in " + SumsName})
 		}
 	}
+	if df, ok := l.files[DockerfileName]; ok {
+		if why := foreignDockerfile(df); why != "" {
+			v.Problems = append(v.Problems, Problem{Kind: ProblemRefused, Path: DockerfileName, Detail: why})
+		}
+	}
 	slices.SortFunc(v.Problems, func(a, b Problem) int {
 		if c := strings.Compare(a.Path, b.Path); c != 0 {
 			return c
