@@ -29,7 +29,7 @@ var foreignDockerfiles = map[string]string{
 func TestVerifyRefusesForeignDockerfiles(t *testing.T) {
 	for name, df := range foreignDockerfiles {
 		t.Run(name, func(t *testing.T) {
-			v, err := Verify(bundleWithDockerfile(t, df))
+			v, err := Verify(t.Context(), bundleWithDockerfile(t, df))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -39,7 +39,7 @@ func TestVerifyRefusesForeignDockerfiles(t *testing.T) {
 		})
 	}
 	// An escape directive changes no frontend; the header follows it.
-	v, err := Verify(bundleWithDockerfile(t, "# escape=`\n"+sampleBundleDockerfile))
+	v, err := Verify(t.Context(), bundleWithDockerfile(t, "# escape=`\n"+sampleBundleDockerfile))
 	if err != nil || !v.OK() {
 		t.Errorf("a Dockerfile with an escape directive before the header: %v %v", v.Problems, err)
 	}

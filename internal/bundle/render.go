@@ -46,6 +46,8 @@ type contents struct {
 	ImageEnv []string
 	// Image is the name run.sh and build.sh give the image.
 	Image string
+	// Warnings are what gathering found a reviewer will hit.
+	Warnings []string
 }
 
 // files renders the bundle. The warnings name what smoke.sh cannot check.

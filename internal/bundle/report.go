@@ -27,8 +27,9 @@ const (
 	VerdictTestsFailed Verdict = "tests failed"
 	// VerdictBuildFailed: the bundle's Dockerfile did not build.
 	VerdictBuildFailed Verdict = "build failed"
-	// VerdictCorrupt: the bundle does not match its SHA256SUMS or cannot
-	// be read; nothing was built.
+	// VerdictCorrupt: the bundle does not verify (it does not match its
+	// SHA256SUMS, holds what a bundle may not, or its records are
+	// inconsistent); nothing was built.
 	VerdictCorrupt Verdict = "bundle does not verify"
 )
 
@@ -66,6 +67,13 @@ type Report struct {
 type VerifySummary struct {
 	Files    int       `json:"files"`
 	Problems []Problem `json:"problems,omitempty"`
+	// Omitted counts the problems left out of Problems.
+	Omitted int `json:"omitted,omitempty"`
+}
+
+// SummaryOf is the verification part of a report on v.
+func SummaryOf(v *Verified) VerifySummary {
+	return VerifySummary{Files: v.Files, Problems: v.Problems, Omitted: v.Omitted}
 }
 
 // Side is one side of the digest comparison.

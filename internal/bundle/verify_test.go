@@ -50,7 +50,7 @@ func writeSampleDir(t *testing.T) string {
 
 func TestVerifyIntact(t *testing.T) {
 	dir := writeSampleDir(t)
-	v, err := Verify(dir)
+	v, err := Verify(t.Context(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestVerifyIntact(t *testing.T) {
 	if err := writeTarballFile(tarball, sampleBundle(t), 1700000000); err != nil {
 		t.Fatal(err)
 	}
-	v, err = Verify(tarball)
+	v, err = Verify(t.Context(), tarball)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestVerifyNamesEveryChange(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, p := range []string{dir, tarball} {
-				v, err := Verify(p)
+				v, err := Verify(t.Context(), p)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -168,7 +168,7 @@ func TestVerifyRefusesLinksInADirectory(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(dir, "README.md")); err != nil {
 		t.Fatal(err)
 	}
-	v, err := Verify(dir)
+	v, err := Verify(t.Context(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,11 +190,13 @@ func hostileTarball(t *testing.T, entries []tarEntry) string {
 	tw := tar.NewWriter(zw)
 	for _, e := range entries {
 		h := e.hdr
-		h.ModTime = time.Unix(1700000000, 0)
+		if h.Typeflag != tar.TypeXGlobalHeader {
+			h.ModTime = time.Unix(1700000000, 0)
+		}
 		if h.Typeflag == tar.TypeReg {
 			h.Size = int64(len(e.data))
 		}
-		if h.Mode == 0 {
+		if h.Mode == 0 && h.Typeflag != tar.TypeXGlobalHeader {
 			h.Mode = 0o644
 		}
 		if err := tw.WriteHeader(&h); err != nil {
@@ -246,7 +248,7 @@ func TestHostileTarballs(t *testing.T) {
 			entries = append(entries, extra...)
 			tarball := hostileTarball(t, entries)
 			work := t.TempDir()
-			v, err := Verify(tarball)
+			v, err := Verify(t.Context(), tarball)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -263,12 +265,15 @@ func TestHostileTarballs(t *testing.T) {
 				t.Errorf("problems %v, want %q refused", v.Problems, extra[0].hdr.Name)
 			}
 			// What a reproduction reads of it: nothing but the refusal.
-			opened, err := Open(tarball)
+			opened, err := Open(t.Context(), tarball, work)
 			if err != nil || opened.Verified.OK() {
 				t.Fatalf("open: %v", err)
 			}
 			if _, _, _, err := opened.Contents(); err == nil {
 				t.Error("the contents of a bundle that does not verify were read")
+			}
+			if err := opened.Close(); err != nil {
+				t.Error(err)
 			}
 			if entries, _ := os.ReadDir(work); len(entries) > 0 {
 				t.Errorf("reproduce wrote %d entries into its temp dir", len(entries))
@@ -282,22 +287,52 @@ func TestHostileTarballs(t *testing.T) {
 	}
 }
 
-func TestExtractOnlyWritesInsideItsDirectory(t *testing.T) {
+// TestOpenCopiesTheBundle: a reproduction reads the copy made while the
+// bundle was verified, in a private directory Close removes, and gets the
+// context files with the modes and digests the record gives.
+func TestOpenCopiesTheBundle(t *testing.T) {
 	parent := t.TempDir()
-	files := map[string][]byte{"a/b.txt": []byte("b"), "run.sh": []byte("#!/bin/sh\n")}
-	dir, err := extract(files, map[string]bool{"run.sh": true}, parent)
+	tarball := filepath.Join(t.TempDir(), "b.tar.gz")
+	if err := writeTarballFile(tarball, sampleBundle(t), 1700000000); err != nil {
+		t.Fatal(err)
+	}
+	opened, err := Open(t.Context(), tarball, parent)
+	if err != nil || !opened.Verified.OK() {
+		t.Fatalf("open: %v %v", err, opened.Verified.Problems)
+	}
+	defer opened.Close()
+	// The bundle changes after it was verified: the copy does not.
+	if err := os.WriteFile(tarball, []byte("gone"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if string(opened.Dockerfile()) != sampleBundleDockerfile {
+		t.Errorf("Dockerfile %q", opened.Dockerfile())
+	}
+	script := []byte("#!/bin/sh\necho hi\n")
+	exp := &Expected{Context: []ContextFile{{Name: "recipes/app/run.sh", Mode: "0755", SHA256: sha256Hex(script)}}}
+	files, err := opened.ContextFiles(exp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(filepath.Join(dir, "run.sh"))
-	if err != nil || fi.Mode().Perm() != 0o755 {
-		t.Errorf("run.sh: %v, mode %v", err, fi.Mode())
+	p := files["recipes/app/run.sh"]
+	data, err := os.ReadFile(p)
+	fi, serr := os.Stat(p)
+	if err != nil || serr != nil || string(data) != string(script) || fi.Mode().Perm() != 0o755 || !strings.HasPrefix(p, parent) {
+		t.Errorf("context file at %s: %q %v, mode %v", p, data, err, fi)
 	}
-	if _, err := extract(map[string][]byte{"../escape": []byte("x")}, nil, parent); err == nil {
-		t.Error("extract wrote ../escape")
+	for _, bad := range []ContextFile{
+		{Name: "recipes/app/run.sh", Mode: "0755", SHA256: sha256Hex([]byte("other"))},
+		{Name: "recipes/app/absent.sh", Mode: "0644", SHA256: sha256Hex(script)},
+	} {
+		if _, err := opened.ContextFiles(&Expected{Context: []ContextFile{bad}}); err == nil {
+			t.Errorf("context file %+v was given", bad)
+		}
 	}
-	if _, err := os.Stat(filepath.Join(parent, "escape")); err == nil {
-		t.Error("../escape was written")
+	if err := opened.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) > 0 {
+		t.Errorf("Close left %d entries", len(entries))
 	}
 }
 
@@ -313,20 +348,21 @@ func TestReadsStayInsideTheBundle(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(dir, "elsewhere")); err != nil {
 		t.Fatal(err)
 	}
-	l, err := loadDir(dir)
-	if err != nil {
+	r := newReader(t.Context(), nil)
+	if err := r.readBundle(dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, read := l.files["elsewhere/secret"]; read || !hasProblem(l.refused, ProblemRefused, "elsewhere") {
-		t.Errorf("files %d, refused %v: want the link refused and nothing read through it", len(l.files), l.refused)
+	if _, read := r.files["elsewhere/secret"]; read || !hasProblem(r.refused, ProblemRefused, "elsewhere") {
+		t.Errorf("files %d, refused %v: want the link refused and nothing read through it", len(r.files), r.refused)
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	if data, err := readRegular(root, "elsewhere/secret"); err == nil {
-		t.Errorf("read %q through a link that leaves the bundle", data)
+	if f, _, err := openRegular(root, "elsewhere/secret"); err == nil {
+		f.Close()
+		t.Error("opened a file through a link that leaves the bundle")
 	}
 }
 

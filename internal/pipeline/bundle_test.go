@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -326,7 +327,7 @@ func TestFrontendDirectiveIsRefused(t *testing.T) {
 	}
 	resum(t, dir)
 
-	v, err := bundle.Verify(dir)
+	v, err := bundle.Verify(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
