@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ccf-ai-infra/macabox/internal/bundle"
+	"github.com/ccf-ai-infra/macabox/internal/escape"
 )
 
 type verifyOptions struct {
@@ -55,24 +56,28 @@ func runVerify(ctx context.Context, o *verifyOptions, s Streams) error {
 		return cannot("%w", err)
 	}
 	if o.json {
-		enc := json.NewEncoder(s.Out)
-		enc.SetIndent("", "  ")
 		problems := v.Problems
 		if problems == nil {
 			problems = []bundle.Problem{}
 		}
-		if err := enc.Encode(map[string]any{"bundle": o.bundle, "ok": v.OK(), "files": v.Files, "problems": problems, "omitted": v.Omitted}); err != nil {
+		data, err := json.MarshalIndent(map[string]any{"bundle": o.bundle, "ok": v.OK(), "files": v.Files, "problems": problems, "omitted": v.Omitted}, "", "  ")
+		if err != nil {
+			return err
+		}
+		if _, err := s.Out.Write(append(escape.JSON(data), '\n')); err != nil {
 			return err
 		}
 	} else {
+		// Names and details quote the bundle: printed as text, never as
+		// escape sequences or extra lines.
 		for _, p := range v.Problems {
-			fmt.Fprintln(s.Out, p)
+			escape.Fprintf(s.Out, "%s\n", p)
 		}
 		if v.Omitted > 0 {
-			fmt.Fprintf(s.Out, "… and %d more problem%s\n", v.Omitted, plural(v.Omitted))
+			escape.Fprintf(s.Out, "… and %d more problem%s\n", v.Omitted, plural(v.Omitted))
 		}
 		if v.OK() {
-			fmt.Fprintf(s.Out, "ok: %d files match SHA256SUMS, and there is no other file\n", v.Files)
+			escape.Fprintf(s.Out, "ok: %d files match SHA256SUMS, and there is no other file\n", v.Files)
 		}
 	}
 	if !v.OK() {
