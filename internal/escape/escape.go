@@ -114,6 +114,20 @@ func Fprintf(w io.Writer, format string, args ...any) (int, error) {
 	return fmt.Fprintf(w, format, safe...)
 }
 
+// Writer passes what is written to w through TerminalLines: for a stream
+// of messages (progress lines) that may quote untrusted text. Each Write
+// must hold whole characters, as a Fprintf of a message does.
+func Writer(w io.Writer) io.Writer { return terminalWriter{w} }
+
+type terminalWriter struct{ w io.Writer }
+
+func (t terminalWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(t.w, TerminalLines(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
 // markdownPunct are the characters that make inline Markdown (GitHub's
 // flavour: emphasis, code, links, images, tables, strikethrough, math,
 // headings' closing #) and are escaped with a backslash.

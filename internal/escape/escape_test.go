@@ -2,6 +2,7 @@ package escape
 
 import (
 	"bytes"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -132,6 +133,18 @@ func TestTerminalShowsControls(t *testing.T) {
 	}
 	if b.String() != "name\\x1b[2J: err\\nfake line (3)\n" {
 		t.Errorf("Fprintf wrote %q", b.String())
+	}
+}
+
+func TestWriter(t *testing.T) {
+	var b bytes.Buffer
+	w := Writer(&b)
+	in := "smoke: [1/2] \x1b]0;pwned\x07name\u202e\n"
+	if n, err := io.WriteString(w, in); err != nil || n != len(in) {
+		t.Fatalf("wrote %d, %v", n, err)
+	}
+	if b.String() != "smoke: [1/2] \\x1b]0;pwned\\x07name\\u202e\n" {
+		t.Errorf("Writer passed %q", b.String())
 	}
 }
 

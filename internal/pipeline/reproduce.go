@@ -13,6 +13,7 @@ import (
 	"github.com/ccf-ai-infra/macabox/internal/builder"
 	"github.com/ccf-ai-infra/macabox/internal/bundle"
 	"github.com/ccf-ai-infra/macabox/internal/docker"
+	"github.com/ccf-ai-infra/macabox/internal/escape"
 	"github.com/ccf-ai-infra/macabox/internal/hostcheck"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
@@ -162,7 +163,11 @@ func reproduce(ctx context.Context, o ReproduceOptions, opened *bundle.Opened, b
 	rep.Same = res.ManifestDigest == exp.ManifestDigest
 	rep.Explanation = x
 
-	srep, serr := runSmoke(ctx, cli, o.Smoke, smokeRun{
+	// The tests' names and the target come from the bundle: the lines that
+	// announce them reach the terminal as text.
+	so := o.Smoke
+	so.Err = escape.Writer(so.Err)
+	srep, serr := runSmoke(ctx, cli, so, smokeRun{
 		target: target, image: image, tests: tests, simulated: exp.Simulated, runtime: runtime,
 	}, box)
 	rep.Smoke = srep
