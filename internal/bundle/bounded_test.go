@@ -72,8 +72,9 @@ type watched struct {
 
 // runWatched runs the command, polling its peak resident memory (VmHWM)
 // and killing it above peakLimit, so a regression fails fast instead of
-// exhausting the machine. With interrupt > 0 it sends SIGINT after that
-// long.
+// exhausting the machine. With interrupt > 0 it sends SIGINT that long
+// after the process has opened its last argument (so the signal comes
+// while it works, not while it starts).
 func runWatched(t *testing.T, interrupt time.Duration, name string, args ...string) watched {
 	t.Helper()
 	var out bytes.Buffer
@@ -90,9 +91,7 @@ func runWatched(t *testing.T, interrupt time.Duration, name string, args ...stri
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	var interruptAt <-chan time.Time
-	if interrupt > 0 {
-		interruptAt = time.After(interrupt)
-	}
+	waitOpen := interrupt > 0
 	for {
 		select {
 		case <-done:
@@ -109,6 +108,9 @@ func runWatched(t *testing.T, interrupt time.Duration, name string, args ...stri
 			signalled = time.Now()
 			_ = cmd.Process.Signal(os.Interrupt)
 		case <-tick.C:
+			if waitOpen && hasOpen(cmd.Process.Pid, args[len(args)-1]) {
+				waitOpen, interruptAt = false, time.After(interrupt)
+			}
 			if hwm := vmHWM(cmd.Process.Pid); hwm > w.peak {
 				w.peak = hwm
 			}
@@ -118,6 +120,21 @@ func runWatched(t *testing.T, interrupt time.Duration, name string, args ...stri
 			}
 		}
 	}
+}
+
+// hasOpen reports whether a process holds the file p open.
+func hasOpen(pid int, p string) bool {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return false
+	}
+	fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", pid))
+	for _, fd := range fds {
+		if target, err := os.Readlink(fd); err == nil && target == abs {
+			return true
+		}
+	}
+	return false
 }
 
 // vmHWM reads a process's peak resident set size, in bytes.
@@ -263,8 +280,9 @@ func TestVerifyMemoryIsBounded(t *testing.T) {
 func TestVerifyStopsOnInterrupt(t *testing.T) {
 	bin := buildMacabox(t)
 	p := filepath.Join(t.TempDir(), "zeros.tar.gz")
-	writeZerosBomb(t, p, 2, 512<<20)
-	w := runWatched(t, 300*time.Millisecond, bin, "verify", p)
+	// A gigabyte to read: a second or more of work, the signal comes early.
+	writeZerosBomb(t, p, 16, 64<<20)
+	w := runWatched(t, 100*time.Millisecond, bin, "verify", p)
 	t.Logf("exit %d after %s, %s after the signal: %s", w.code, w.duration.Round(time.Millisecond), w.afterSignal.Round(time.Millisecond), strings.TrimSpace(w.out))
 	if w.killed || w.afterSignal > time.Second || w.code != 2 || !strings.Contains(w.out, "context canceled") {
 		t.Errorf("verify ended %s after the signal with exit %d (killed for memory: %v), want within 1s with exit 2", w.afterSignal, w.code, w.killed)

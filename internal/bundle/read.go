@@ -39,9 +39,11 @@ type reader struct {
 	// stop says why reading ended before the bundle did; nil when it read
 	// everything.
 	stop *Problem
-	// read counts the bytes read, entries the entries met.
+	// read counts the bytes read, entries the entries met; done is set
+	// once the whole bundle was read.
 	read    int64
 	entries int
+	done    bool
 	// unwritten are files that could not be copied into out because an
 	// earlier entry took their place there.
 	unwritten []string
@@ -74,6 +76,7 @@ func (r *reader) readBundle(p string) error {
 		}
 		return err
 	}
+	r.done = true
 	r.refuseFileDirClashes()
 	if len(r.refused) > 0 {
 		return nil // it does not verify: nothing is read from the copy
@@ -90,7 +93,7 @@ func (r *reader) readBundle(p string) error {
 // reading stops.
 func (r *reader) refuse(name, why string) {
 	r.refused = append(r.refused, Problem{Kind: ProblemRefused, Path: clip(name), Detail: clip(why)})
-	if len(r.refused) >= maxProblems {
+	if len(r.refused) >= maxProblems && !r.done {
 		r.stopAt(name, fmt.Sprintf("%d entries refused; nothing after them was read", len(r.refused)))
 	}
 }

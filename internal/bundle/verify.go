@@ -38,7 +38,10 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
-	if p.Detail == "" {
+	switch {
+	case p.Path == "":
+		return fmt.Sprintf("%s: %s", p.Kind, p.Detail)
+	case p.Detail == "":
 		return fmt.Sprintf("%s: %s", p.Kind, p.Path)
 	}
 	return fmt.Sprintf("%s: %s (%s)", p.Kind, p.Path, p.Detail)
