@@ -47,7 +47,8 @@ type Request struct {
 	// Name identifies the request in BuildMany and in messages (a target).
 	Name string
 	// Dockerfile is the rendered Dockerfile, built by the dockerfile.v0
-	// frontend that every BuildKit has built in.
+	// frontend that every BuildKit has built in, and by no other: a syntax
+	// directive in it is not obeyed.
 	Dockerfile []byte
 	// Target is a stage of the Dockerfile to stop at ("" = the last).
 	Target string
@@ -139,6 +140,15 @@ type Result struct {
 	ExporterResponse map[string]string
 	Duration         time.Duration
 }
+
+// frontendPinned is the frontend attribute that keeps the build in the
+// built-in dockerfile.v0 frontend. Without it, dockerfile.v0 hands the
+// whole build to whatever image a "# syntax=" directive (or a
+// BUILDKIT_SYNTAX build argument) names: an image pulled and run with the
+// build's context and secrets. The frontend treats a request that carries
+// the attribute as one already forwarded, and builds the Dockerfile itself;
+// only its presence counts. BuildKit has read it since before v0.8.
+const frontendPinned = "cmdline"
 
 const (
 	localContext    = "context"
@@ -291,7 +301,7 @@ func (b *Builder) solveOpt(ctx context.Context, req Request) (opt bkclient.Solve
 	dfFS := newBytesContext(dockerfileName, req.Dockerfile, mtime)
 	step.Done(nil)
 
-	attrs := map[string]string{"filename": dockerfileName}
+	attrs := map[string]string{"filename": dockerfileName, frontendPinned: ""}
 	if req.Target != "" {
 		attrs["target"] = req.Target
 	}
