@@ -257,7 +257,7 @@ func (e errString) Error() string { return string(e) }
 // directive or a BUILDKIT_SYNTAX build argument names.
 func TestRequestPinsTheFrontend(t *testing.T) {
 	b := &Builder{}
-	opt, _, _, err := b.solveOpt(context.Background(), Request{
+	opt, _, err := b.solveOpt(context.Background(), Request{
 		Dockerfile: []byte("# syntax=example.com/frontend:1\nFROM scratch\n"),
 		Args:       map[string]string{"BUILDKIT_SYNTAX": "example.com/frontend:2"},
 	})

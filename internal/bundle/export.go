@@ -28,6 +28,8 @@ type WriteOptions struct {
 	Result      *builder.Result
 	// Layout is the OCI layout directory the image was exported to.
 	Layout string
+	// Lock is the content of the lock file a locked build was pinned with.
+	Lock []byte
 	// Out is a directory (new or empty) or a .tar.gz file.
 	Out string
 }
@@ -113,6 +115,15 @@ func gather(o WriteOptions, req builder.Request, res *builder.Result, im *builde
 	for _, a := range p.Args {
 		e.Args = append(e.Args, Arg{Name: a.Name, Value: a.Value})
 	}
+	if p.Lock != nil {
+		if o.Lock == nil {
+			return nil, errors.New("the plan is locked but the lock file was not given")
+		}
+		e.Lock = &LockInfo{File: LockName, SHA256: sha256Hex(o.Lock), Inputs: p.Lock.Inputs, Current: p.Lock.Current}
+	}
+	for _, u := range p.UnlockedInputs() {
+		e.Unlocked = append(e.Unlocked, UnlockedInput{Step: u.Step, Where: u.Pos.String(), Reason: u.Reason})
+	}
 	ctxData := map[string][]byte{}
 	for _, c := range p.Context {
 		data, err := os.ReadFile(c.Path)
@@ -140,7 +151,7 @@ func gather(o WriteOptions, req builder.Request, res *builder.Result, im *builde
 		tests = append(tests, t.Test)
 	}
 	return &contents{
-		Plan: p, Rendered: r, About: AboutFrom(o.Set, p), Expected: e, Image: req.Tags[0],
+		Plan: p, Rendered: r, About: AboutFrom(o.Set, p), Expected: e, Image: req.Tags[0], Lock: o.Lock,
 		Tests: tests, Context: ctxData, Listings: listings,
 		ConfigRaw: im.ConfigRaw, ImageEnv: env, Warnings: warnings,
 	}, nil

@@ -18,7 +18,9 @@ const (
 	TestsName      = "tests.json"
 	DockerfileName = "Dockerfile"
 	ConfigName     = "image-config.json"
-	layersDir      = "layers"
+	// LockName is the lock file of a locked build.
+	LockName  = "lock.yaml"
+	layersDir = "layers"
 )
 
 // File is one file of a bundle. Every file is a regular file with mode 0644

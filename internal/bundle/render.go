@@ -48,6 +48,8 @@ type contents struct {
 	ImageEnv []string
 	// Image is the name run.sh and build.sh give the image.
 	Image string
+	// Lock is the lock file's content for a locked build.
+	Lock []byte
 	// Warnings are what gathering found a reviewer will hit.
 	Warnings []string
 }
@@ -81,6 +83,9 @@ func (in *contents) files() (Files, []string, error) {
 	}
 	for _, c := range in.Expected.Context {
 		out = append(out, File{Name: c.Name, Exec: c.Exec(), Data: in.Context[c.Name]})
+	}
+	if in.Expected.Lock != nil {
+		out = append(out, File{Name: LockName, Data: in.Lock})
 	}
 	for name, data := range in.Listings {
 		out = append(out, File{Name: name, Data: data})

@@ -49,11 +49,14 @@ type Report struct {
 	Expected      Side          `json:"expected"`
 	Actual        Side          `json:"actual"`
 	// Same is set when the manifest digests are equal.
-	Same            bool         `json:"same"`
-	SourceDateEpoch int64        `json:"sourceDateEpoch,omitempty"`
-	Bases           []Base       `json:"bases,omitempty"`
-	BuildError      string       `json:"buildError,omitempty"`
-	Explanation     *Explanation `json:"explanation,omitempty"`
+	Same            bool   `json:"same"`
+	SourceDateEpoch int64  `json:"sourceDateEpoch,omitempty"`
+	Bases           []Base `json:"bases,omitempty"`
+	// Lock and Unlocked are what the bundle says of its locked inputs.
+	Lock        *LockInfo       `json:"lock,omitempty"`
+	Unlocked    []UnlockedInput `json:"unlocked,omitempty"`
+	BuildError  string          `json:"buildError,omitempty"`
+	Explanation *Explanation    `json:"explanation,omitempty"`
 	// Smoke is the smoke report; SmokeError says why the tests could not
 	// all run.
 	Smoke      *smoke.Report   `json:"-"`
@@ -97,6 +100,7 @@ func (r *Report) FromExpected(e *Expected) {
 	r.Target, r.Simulated, r.SimulatedNote = e.Target, e.Simulated, e.SimulatedNote
 	r.Expected = Side{ManifestDigest: e.ManifestDigest, ConfigDigest: e.ConfigDigest, Platform: e.Platform, BuildKit: e.BuildKit}
 	r.SourceDateEpoch, r.Bases = e.SourceDateEpoch, e.Bases
+	r.Lock, r.Unlocked = e.Lock, e.Unlocked
 }
 
 // Decide sets the verdict once the digests are compared and the tests ran.

@@ -16,8 +16,10 @@ type Prepared struct {
 	// RecipeFiles are the recipe documents and context files the target is
 	// made of (absolute paths), for the epoch and for bundles.
 	RecipeFiles []string
-	// LockDigest is the digest of the lock a locked build pins its inputs
-	// with ("" when not locked).
+	// LockData is the lock a locked build pins its inputs with, as read
+	// when the target was planned, and LockDigest its digest (both empty
+	// when not locked).
+	LockData   []byte
 	LockDigest string
 }
 

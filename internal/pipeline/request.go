@@ -138,7 +138,7 @@ func prepare(tg *Target, o RequestOptions, building bool) (*Prepared, error) {
 		return nil, cannot("%s: %w", RelPath(lockFile(tg)), err)
 	}
 	sum := sha256.Sum256(raw)
-	pr.LockDigest = "sha256:" + hex.EncodeToString(sum[:])
+	pr.LockData, pr.LockDigest = raw, "sha256:"+hex.EncodeToString(sum[:])
 	pr.RecipeFiles = append(pr.RecipeFiles, lockFile(tg))
 	slices.Sort(pr.RecipeFiles)
 	return pr, nil
