@@ -87,6 +87,9 @@ func prepareAll(rootFlag string, targets []string, o RequestOptions, warn io.Wri
 		for _, w := range pr.Plan.Warnings {
 			fmt.Fprintf(warn, "warning: %s\n", w)
 		}
+		if n := len(pr.Plan.Assumptions); n > 0 {
+			fmt.Fprintf(warn, "note: %s pins %d value(s) no source shows, to check on hardware; macabox plan %s lists them\n", pr.Plan.Target, n, pr.Plan.Target)
+		}
 		prepared = append(prepared, pr)
 	}
 	return prepared, root, nil
