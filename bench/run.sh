@@ -14,7 +14,9 @@
 #           build and load part (`build --load`) vs a no-op `buildctl build`,
 #           and the whole `build --test` against its first run
 #   locked  a locked no-op rebuild into an OCI directory vs `buildctl`'s no-op
-#           rebuild of the same Dockerfile into an OCI directory
+#           rebuild of the same Dockerfile into an OCI directory and vs an
+#           unlocked no-op rebuild; `macabox lock` vs a build with --no-cache
+#           (locking runs every step afresh, in probe form)
 #   go      the Go benchmarks: recipe validation of 1,000 recipes, smoke
 #           runner per-test overhead vs plain `docker exec`
 #
@@ -265,16 +267,28 @@ bench_locked() {
 	cp "$OUT/locked.Dockerfile" "$OUT/bc/df/Dockerfile"
 	ml >/dev/null 2>&1
 	buildctl_build "$addr" "$OUT/b-locked" >/dev/null 2>&1
-	local i m=() b=()
+	mu() { bin/macabox build "$TARGET" --root "$tree" --builder "$addr" --progress quiet --source-date-epoch "$EPOCH" --base "$BASE" --output "type=oci,dest=$OUT/unlocked-oci"; }
+	mlock() { bin/macabox lock "$TARGET" --root "$tree" --builder "$addr" --base "$BASE" --progress quiet; }
+	mcold() { bin/macabox build "$TARGET" --root "$tree" --builder "$addr" --progress quiet --source-date-epoch "$EPOCH" --base "$BASE" --no-cache; }
+	mu >/dev/null 2>&1
+	local i m=() b=() u=() lk=() nc=()
 	for ((i = 1; i <= ROUNDS; i++)); do
 		m+=("$(seconds ml)")
 		b+=("$(seconds buildctl_build "$addr" "$OUT/b-locked")")
+		u+=("$(seconds mu)")
+		lk+=("$(seconds mlock)")
+		nc+=("$(seconds mcold)")
 	done
-	local mm bb
+	local mm bb uu ll cc
 	mm=$(printf '%s\n' "${m[@]}" | median)
 	bb=$(printf '%s\n' "${b[@]}" | median)
+	uu=$(printf '%s\n' "${u[@]}" | median)
+	ll=$(printf '%s\n' "${lk[@]}" | median)
+	cc=$(printf '%s\n' "${nc[@]}" | median)
 	printf '\nlocked no-op rebuild (%s into an OCI directory, %d rounds, medians)\n' "$TARGET" "$ROUNDS"
-	printf '  macabox --locked %6.3fs   buildctl no-op %6.3fs   ratio %s\n' "$mm" "$bb" "$(ratio "$mm" "$bb")"
+	printf '  macabox --locked %6.3fs   buildctl no-op   %6.3fs   ratio %s\n' "$mm" "$bb" "$(ratio "$mm" "$bb")"
+	printf '  macabox --locked %6.3fs   macabox unlocked %6.3fs   ratio %s\n' "$mm" "$uu" "$(ratio "$mm" "$uu")"
+	printf '  macabox lock     %6.3fs   build --no-cache %6.3fs   ratio %s\n' "$ll" "$cc" "$(ratio "$ll" "$cc")"
 	printf '  digest: macabox %s\n          buildctl %s\n' "$(manifest_of "$OUT/locked-oci")" "$(manifest_of "$OUT/b-locked")"
 }
 
