@@ -214,7 +214,13 @@ bench_load() {
 		stream+=("$(seconds bc_null)")
 	done
 	rmi "$img"
+	# Peak memory of macabox itself while a cold load moves the whole image.
+	/usr/bin/time -o "$OUT/rss" -f %M env MACABOX_LOAD_CACHE="$OUT/rsscache" \
+		bin/macabox build big --root "$tree" --builder "$addr" --progress quiet --source-date-epoch "$EPOCH" --base "$BASE" --load >/dev/null 2>&1
+	rmi "$img"
 	local w c o b f x
+	local rss
+	rss=$(awk '{ printf "%.0f", $1 / 1024 }' "$OUT/rss")
 	x=$(printf '%s\n' "${stream[@]}" | median)
 	w=$(printf '%s\n' "${warm[@]}" | median)
 	c=$(printf '%s\n' "${cold[@]}" | median)
@@ -228,6 +234,7 @@ bench_load() {
 	printf '  buildctl | docker load           %7.3fs   vs floor %s\n' "$b" "$(ratio "$b" "$f")"
 	printf '  docker load of the saved image   %7.3fs   (floor: uncompressed docker-archive from a file)\n' "$f"
 	printf '  buildctl export to /dev/null     %7.3fs   (BuildKit export and session stream, no Docker)\n' "$x"
+	printf '  peak RSS of macabox, cold load   %5s MiB\n' "$rss"
 	TARGET=demo
 }
 
