@@ -80,3 +80,45 @@ func TestLockedRebuildSkipsTheSolve(t *testing.T) {
 		t.Errorf("output removed: from the index %v, %s", lost.FromLockedIndex, lost.ManifestDigest)
 	}
 }
+
+// TestLockedPushSkipsTheSolve: a registry that resolves every tag to the
+// recorded manifest holds the image; a tag that moved does not.
+func TestLockedPushSkipsTheSolve(t *testing.T) {
+	ctx := testContext(t)
+	b := connect(t, startBuildkitd(t))
+	b.lockedIndex = filepath.Join(t.TempDir(), "locked.json")
+	base := busyboxBase(t, b)
+	files := writeAppFiles(t)
+	reg := testRegistry(t)
+	tag := reg + "/" + uniqueTag(t, "macabox-test/locked-push")
+
+	push := func(label, lock string) *Result {
+		t.Helper()
+		req := appRequest(t, base, files, "")
+		req.Outputs, req.Tags = []Output{{Type: OutputPush}}, []string{tag}
+		req.Platform, req.InputsHash, req.LockDigest = "linux/amd64", "sha256:inputs", lock
+		res, err := b.Build(ctx, req)
+		if err != nil {
+			t.Fatalf("%s: %v", label, err)
+		}
+		t.Logf("%s: %s, from the locked index: %v", label, res.ManifestDigest, res.FromLockedIndex)
+		return res
+	}
+	full := push("full", "sha256:lock")
+	again := push("again", "sha256:lock")
+	if !again.FromLockedIndex || again.ManifestDigest != full.ManifestDigest {
+		t.Errorf("the locked rebuild of a pushed image: from the index %v, %s (full %s)", again.FromLockedIndex, again.ManifestDigest, full.ManifestDigest)
+	}
+	// Another image under the same tag: the registry no longer holds the
+	// recorded one there, so the locked build must push again.
+	files["app.sh"] = filepath.Join(t.TempDir(), "other.sh")
+	if err := os.WriteFile(files["app.sh"], []byte("#!/bin/sh\necho other\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	push("other image", "sha256:other")
+	files = writeAppFiles(t)
+	moved := push("tag moved", "sha256:lock")
+	if moved.FromLockedIndex {
+		t.Error("a tag that moved to another image counted as holding the locked one")
+	}
+}
