@@ -14,6 +14,7 @@ type exportOptions struct {
 	*globalOptions
 	builderFlags
 	requestFlags
+	matrix  matrixFlags
 	out     string
 	tempDir string
 }
@@ -38,7 +39,12 @@ same target twice gives the same bytes. Build secrets are used for the build and
 never written to the bundle. Bundles built on a simulated MACA base say so in
 every document and script.
 
-The manifest digest is printed on stdout.`,
+The manifest digest is printed on stdout.
+
+A Matrix target exports every cell into the directory -o names (new or empty), as
+CELL.tar.gz: each the bundle "macabox export CELL" writes. Each exported cell's name
+and digest are printed on stdout, the summary of the cells is shown on stderr and
+written where --summary says, and a cell that fails does not stop the others.`,
 		Example: `  # the demo stack on the simulated base, as a tarball
   macabox export demo -o demo-bundle.tar.gz \
     --base macabox.test/maca-sim:3.0.0.5=oci-layout://$HOME/oci@sha256:<digest>
@@ -46,7 +52,10 @@ The manifest digest is printed on stdout.`,
   # a real recipe from a private fork, into a directory, with the git token as a
   # build secret (never written to the bundle)
   macabox export infinicore-maca3 -o bundle/ --secret id=gittoken,env=GIT_TOKEN \
-    --set INFINICORE_REPO=https://github.com/me/InfiniCore.git --set INFINICORE_COMMIT=<commit>`,
+    --set INFINICORE_REPO=https://github.com/me/InfiniCore.git --set INFINICORE_COMMIT=<commit>
+
+  # one bundle per cell of a matrix: bundles/mineru-lines-maca-3.0-2.6.8.tar.gz, ...
+  macabox export mineru-lines -o bundles/ --summary json=bundles/summary.json`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeTargets(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -59,6 +68,7 @@ The manifest digest is printed on stdout.`,
 	f.StringVarP(&o.out, "output", "o", "", "bundle to write: a new or empty directory, or FILE.tar.gz (required)")
 	f.StringVar(&o.tempDir, "temp-dir", "", "where the image is kept while the bundle is made (needs room for the whole image)")
 	_ = cmd.MarkFlagRequired("output")
+	o.matrix.bind(f)
 	return cmd
 }
 
@@ -67,10 +77,14 @@ func runExport(ctx context.Context, o *exportOptions, target string, s Streams) 
 	if err != nil {
 		return err
 	}
-	res, err := pipeline.Export(ctx, pipeline.ExportOptions{
+	eo := pipeline.ExportOptions{
 		Root: o.root, Target: target, Request: req, Builder: o.builderFlags.options(),
 		Out: o.out, TempDir: o.tempDir, Err: s.Err,
-	})
+	}
+	if matrix, err := o.matrix.run(ctx, o.root, []string{target}, pipeline.MatrixOptions{Verb: pipeline.MatrixExport, Export: eo}, s); matrix {
+		return err
+	}
+	res, err := pipeline.Export(ctx, eo)
 	if err != nil {
 		return outcome(err)
 	}

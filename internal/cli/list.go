@@ -32,6 +32,12 @@ type listEntry struct {
 	Layers      []string `json:"layers,omitempty"`
 	MACA        string   `json:"maca,omitempty"`
 	Simulated   bool     `json:"simulated,omitempty"`
+	// Bases and Cells are a matrix's images and cells; Matrix and Values
+	// say which matrix a cell (a Stack) belongs to and its values.
+	Bases  []string           `json:"bases,omitempty"`
+	Cells  []string           `json:"cells,omitempty"`
+	Matrix string             `json:"matrix,omitempty"`
+	Values []recipe.AxisValue `json:"values,omitempty"`
 	// Lock is the target's lock file and whether it is current.
 	Lock *pipeline.LockStatus `json:"lock,omitempty"`
 }
@@ -40,13 +46,15 @@ func newListCommand(g *globalOptions, s Streams) *cobra.Command {
 	o := &listOptions{globalOptions: g}
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List the images, layers and stacks of the recipe tree",
-		Long: `List shows every Image, Layer and Stack found under images/ and recipes/, with the
-file it comes from, and for images and stacks whether they have a lock file (see
-"macabox lock") and whether it is current. Recipes that fail to load are reported on
-stderr and skipped.`,
+		Short: "List the images, layers, stacks and matrices of the recipe tree",
+		Long: `List shows every Image, Layer, Stack and Matrix found under images/ and recipes/,
+with the file it comes from, and for images and stacks whether they have a lock file
+(see "macabox lock") and whether it is current. Below each Matrix come its cells,
+the stacks it makes (kind "cell"; in --json, Stacks with the matrix's name and their
+values). Recipes that fail to load are reported on stderr and skipped.`,
 		Example: `  macabox list
-  macabox list --json | jq -r '.[] | select(.kind=="Stack") | .name'`,
+  macabox list --json | jq -r '.[] | select(.kind=="Stack") | .name'
+  macabox list --json | jq -r '.[] | select(.matrix=="mineru-lines") | .name'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runList(o, s) },
 	}
@@ -83,9 +91,14 @@ func runList(o *listOptions, s Streams) error {
 	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tKIND\tBASE\tLOCK\tFILE")
 	for _, e := range entries {
-		base := recipe.Escape(e.Base)
-		if e.Kind == string(recipe.KindImage) {
+		name, kind, base := recipe.Escape(e.Name), recipe.Escape(e.Kind), recipe.Escape(e.Base)
+		switch {
+		case e.Kind == string(recipe.KindImage):
 			base = recipe.Escape(e.From)
+		case e.Kind == string(recipe.KindMatrix):
+			base = recipe.Escape(strings.Join(e.Bases, ", "))
+		case e.Matrix != "":
+			name, kind = "  "+name, "cell"
 		}
 		if e.Simulated {
 			base += " (simulated)"
@@ -97,7 +110,7 @@ func runList(o *listOptions, s Streams) error {
 		case e.Lock != nil:
 			lock = "stale"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s:%d\n", recipe.Escape(e.Name), recipe.Escape(e.Kind), base, lock, recipe.Escape(e.File), e.Line)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s:%d\n", name, kind, base, lock, recipe.Escape(e.File), e.Line)
 	}
 	return tw.Flush()
 }
@@ -154,7 +167,7 @@ func listEntries(set *recipe.Set) []listEntry {
 		e.Lock = pipeline.LockStatusOf(set, e.Name)
 		entries = append(entries, e)
 	}
-	return entries
+	return append(entries, matrixEntries(set)...)
 }
 
 func entryOf(d *recipe.Document) listEntry {

@@ -50,7 +50,9 @@ type LockResult struct {
 var ErrStale = errors.New("the lock is stale")
 
 // Lock resolves every input of each target through BuildKit and writes its
-// lock file beside the target's recipe.
+// lock file beside the target's recipe. A Matrix is locked cell by cell,
+// each cell's lock beside the matrix; a cell that fails does not stop the
+// others.
 func Lock(ctx context.Context, o LockOptions) ([]LockResult, error) {
 	var results []LockResult
 	var b *builder.Builder
@@ -64,47 +66,87 @@ func Lock(ctx context.Context, o LockOptions) ([]LockResult, error) {
 		if err != nil {
 			return results, err
 		}
-		pr, err := Prepare(tg.Set, tg.Name, plan.Options{Args: o.Request.Args})
-		if err != nil {
-			return results, err
-		}
-		if o.Request.Platform != "" {
-			pr.Plan.Platform = o.Request.Platform
-		}
-		file := lockFile(tg)
-		old, err := readLock(file)
-		if err != nil {
-			return results, err
-		}
-		if o.Check {
-			if err := checkLock(pr.Plan, old, file); err != nil {
+		cells := targetCells(tg)
+		if cells == nil {
+			r, err := lockTarget(ctx, o, &b, tg)
+			if err != nil {
 				return results, err
 			}
-			results = append(results, LockResult{Target: tg.Name, File: RelPath(file), Lock: old})
+			results = append(results, r)
 			continue
 		}
-		if b == nil {
-			if b, err = o.Builder.connect(ctx, nil); err != nil {
+		var failed []error
+		for _, cell := range cells {
+			r, err := lockTarget(ctx, o, &b, cellTarget(tg, cell))
+			switch {
+			case err == nil:
+				results = append(results, r)
+			case errors.Is(err, ErrCannot) || ctx.Err() != nil:
 				return results, err
+			default:
+				fmt.Fprintf(o.Err, "%s: %v\n", cell, err)
+				failed = append(failed, err)
 			}
 		}
-		fmt.Fprintf(o.Err, "locking %s: resolving its inputs in its own images\n", tg.Name)
-		l, err := resolveLock(ctx, o, b, pr)
-		if err != nil {
-			return results, fmt.Errorf("locking %s: %w", tg.Name, err)
+		if len(failed) > 0 {
+			return results, matrixLockError(tg.Name, len(failed), len(cells), failed)
 		}
-		if old != nil && len(o.Only) > 0 {
-			if err := keepUnlisted(l, old, o.Only); err != nil {
-				return results, err
-			}
-		}
-		changed, err := writeLock(file, l)
-		if err != nil {
-			return results, cannot("writing %s: %w", file, err)
-		}
-		results = append(results, LockResult{Target: tg.Name, File: RelPath(file), Lock: l, Changed: changed})
 	}
 	return results, nil
+}
+
+// lockTarget locks (or with Check, checks the lock of) one target,
+// connecting the builder on first need.
+func lockTarget(ctx context.Context, o LockOptions, b **builder.Builder, tg *Target) (LockResult, error) {
+	pr, err := Prepare(tg.Set, tg.Name, plan.Options{Args: o.Request.Args})
+	if err != nil {
+		return LockResult{}, err
+	}
+	if o.Request.Platform != "" {
+		pr.Plan.Platform = o.Request.Platform
+	}
+	file := lockFile(tg)
+	old, err := readLock(file)
+	if err != nil {
+		return LockResult{}, err
+	}
+	if o.Check {
+		if err := checkLock(pr.Plan, old, file); err != nil {
+			return LockResult{}, err
+		}
+		return LockResult{Target: tg.Name, File: RelPath(file), Lock: old}, nil
+	}
+	if *b == nil {
+		if *b, err = o.Builder.connect(ctx, nil); err != nil {
+			return LockResult{}, err
+		}
+	}
+	fmt.Fprintf(o.Err, "locking %s: resolving its inputs in its own images\n", tg.Name)
+	l, err := resolveLock(ctx, o, *b, pr)
+	if err != nil {
+		return LockResult{}, fmt.Errorf("locking %s: %w", tg.Name, err)
+	}
+	if old != nil && len(o.Only) > 0 {
+		if err := keepUnlisted(l, old, o.Only); err != nil {
+			return LockResult{}, err
+		}
+	}
+	changed, err := writeLock(file, l)
+	if err != nil {
+		return LockResult{}, cannot("writing %s: %w", file, err)
+	}
+	return LockResult{Target: tg.Name, File: RelPath(file), Lock: l, Changed: changed}, nil
+}
+
+// matrixLockError says how many cells of a matrix failed to lock; it is
+// stale (ErrStale) when every failure was a stale lock.
+func matrixLockError(matrix string, failed, total int, errs []error) error {
+	for _, err := range errs {
+		if !errors.Is(err, ErrStale) {
+			return fmt.Errorf("%d of %d cells of %s could not be locked", failed, total, matrix)
+		}
+	}
+	return fmt.Errorf("%w: %d of %d cells of %s", ErrStale, failed, total, matrix)
 }
 
 // lockFile is where the target's lock lives: beside its recipe.

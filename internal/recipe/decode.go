@@ -59,6 +59,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, t target) bool {
 		return d.bool(n, v, t)
 	case mapType:
 		return d.stringMap(n, v, t)
+	case axesType:
+		return d.axes(n, v, t)
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
