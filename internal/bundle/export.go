@@ -3,7 +3,6 @@ package bundle
 import (
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -115,7 +114,7 @@ func gather(o WriteOptions, req builder.Request, res *builder.Result, im *builde
 	}
 	ctxData := map[string][]byte{}
 	for _, c := range p.Context {
-		data, err := os.ReadFile(c.Path)
+		data, err := c.Read()
 		if err != nil {
 			return nil, fmt.Errorf("context file %s: %w", c.Source, err)
 		}

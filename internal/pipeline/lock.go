@@ -245,11 +245,13 @@ func probe(ctx context.Context, o LockOptions, b *builder.Builder, p *plan.Plan,
 	if err != nil {
 		return err
 	}
+	files, contents := r.ContextFiles()
 	req := builder.Request{
 		Name:       p.Target + " (lock)",
 		Dockerfile: r.Dockerfile,
 		Target:     plan.ProbeStage,
-		Files:      r.ContextFiles(),
+		Files:      files,
+		Contents:   contents,
 		Platform:   p.Platform,
 		Contexts:   usedBases(r.BaseRefs, o.Request.Bases),
 		Secrets:    o.Request.Secrets,

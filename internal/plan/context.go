@@ -58,7 +58,7 @@ func (r *resolver) copyStep(u *unit, c *recipe.CopyStep, helpers map[string]stri
 	// Copy sources are checked by the rule Validate applies, so that what
 	// validates also plans.
 	for _, s := range c.Src {
-		cs, err := recipe.ResolveCopySource(u.doc.Dir(), s.Value)
+		cs, err := u.doc.CopySource(s.Value)
 		if err != nil {
 			r.fail(s.Pos, "src", "%v", err)
 			continue
@@ -104,11 +104,15 @@ func (r *resolver) addContextFile(byName map[string]ContextFile, c pendingCopy, 
 		mode = 0o755
 	}
 	name := contextName(c.unit.name, f.Rel)
-	byName[name] = ContextFile{
+	cf := ContextFile{
 		Source: r.rel(recipe.Pos{File: f.Path}).File,
 		Path:   f.Path,
 		Name:   name,
 		Mode:   mode,
 		SHA256: hex.EncodeToString(sum[:]),
 	}
+	if f.Embedded() {
+		cf.Source, cf.Path, cf.embedded = f.Path, "", data
+	}
+	byName[name] = cf
 }
