@@ -91,6 +91,7 @@ Results go to stdout, messages and progress to stderr. Exit codes: 0 success,
 		newVerifyCommand(s),
 		newReproduceCommand(s),
 		newVersionCommand(s),
+		newCatalogCommand(s),
 	)
 	// Added eagerly (cobra otherwise adds it at Execute) so the generated
 	// reference documents shell completion too.

@@ -43,7 +43,7 @@ func Export(ctx context.Context, o ExportOptions) (*bundle.ExportResult, error) 
 	}
 	// A bundle is built locked whenever the stack has a lock: it then ships
 	// the lock, and its Dockerfile is the pinned one.
-	if _, err := os.Stat(lockFile(tg)); err == nil {
+	if l, _, err := lockSiteOf(tg).read(); l != nil || err != nil {
 		o.Request.Locked = true
 	}
 	pr, err := prepareTarget(tg, o.Request)
