@@ -54,6 +54,9 @@ type Expected struct {
 	Installed []Package `json:"installed"`
 	// InventoryNote says how Installed was found and what it cannot see.
 	InventoryNote string `json:"inventoryNote"`
+
+	// Macabox is the macabox that made the bundle.
+	Macabox *Tool `json:"macabox,omitempty"`
 }
 
 // MACA is the MACA SDK the base declares.

@@ -29,6 +29,8 @@ type WriteOptions struct {
 	Layout string
 	// Out is a directory (new or empty) or a .tar.gz file.
 	Out string
+	// Macabox is the macabox making the bundle, recorded in expected.json.
+	Macabox *Tool
 }
 
 // ExportResult says what was exported.
@@ -104,7 +106,7 @@ func gather(o WriteOptions, req builder.Request, res *builder.Result, im *builde
 		SourceDateEpoch: *req.Epoch, EpochSource: o.EpochSource, InputsDigest: p.InputsDigest,
 		Bases: bases(r.BaseRefs, req.Contexts, res.BaseDigests), Secrets: secretIDs(p),
 		Runtime:       Runtime{Privileged: p.Runtime.Privileged, ShmSize: p.Runtime.ShmSize},
-		InventoryNote: inventoryNote,
+		InventoryNote: inventoryNote, Macabox: o.Macabox,
 	}
 	if p.Simulated {
 		e.SimulatedNote = simulatedNote

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ccf-ai-infra/macabox/internal/bundle"
 	"github.com/ccf-ai-infra/macabox/internal/catalog"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
@@ -150,3 +151,11 @@ func writeNew(p string, data []byte) error {
 	return errors.Join(err, f.Close())
 }
 
+// thisMacabox is the running macabox as a bundle records it.
+func thisMacabox(version string) (*bundle.Tool, error) {
+	digest, err := CatalogDigest()
+	if err != nil {
+		return nil, err
+	}
+	return &bundle.Tool{Version: version, Catalog: digest}, nil
+}

@@ -26,6 +26,8 @@ type ExportOptions struct {
 	TempDir string
 	// Err receives progress and messages.
 	Err io.Writer
+	// Version is macabox's, recorded in the bundle with its catalog's digest.
+	Version string
 }
 
 // Export builds the target reproducibly, exactly as Build does, and writes
@@ -83,10 +85,14 @@ func Export(ctx context.Context, o ExportOptions) (*bundle.ExportResult, error) 
 	if err != nil {
 		return nil, err
 	}
+	tool, err := thisMacabox(o.Version)
+	if err != nil {
+		return nil, err
+	}
 	return bundle.Write(bundle.WriteOptions{
 		Plan: pr.Plan, Rendered: pr.Rendered, Set: tg.Set,
 		Request: req, EpochSource: epochs[0].Source, Result: results[0],
-		Layout: layout, Out: o.Out,
+		Layout: layout, Out: o.Out, Macabox: tool,
 	})
 }
 

@@ -41,6 +41,9 @@ type ReproduceOptions struct {
 	// TempDir holds the extracted bundle and the rebuilt image.
 	TempDir string
 	Now     func() time.Time
+	// Version is macabox's; the report compares it, and the catalog's
+	// digest, with what made the bundle.
+	Version string
 }
 
 // Reproduce verifies a bundle, rebuilds it from its own Dockerfile and
@@ -108,6 +111,9 @@ func reproduce(ctx context.Context, o ReproduceOptions, opened *bundle.Opened, b
 	if err != nil {
 		rep.SetVerdict(bundle.VerdictCorrupt, err.Error())
 		return nil
+	}
+	if rep.Actual.Macabox, err = thisMacabox(o.Version); err != nil {
+		return err
 	}
 	// Resolved before the build, so a bad device flag costs no rebuild.
 	runtime := plan.Runtime{Privileged: exp.Runtime.Privileged, ShmSize: exp.Runtime.ShmSize}
