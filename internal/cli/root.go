@@ -78,6 +78,7 @@ Results go to stdout, messages and progress to stderr. Exit codes: 0 success,
 		"recipe tree holding images/ and recipes/ (env MACABOX_ROOT; default: the nearest parent of the working directory that has one)")
 
 	root.AddCommand(
+		newInitCommand(g, s),
 		newValidateCommand(g, s),
 		newListCommand(g, s),
 		newPlanCommand(g, s),
