@@ -23,13 +23,12 @@ func newInitCommand(g *globalOptions, s Streams) *cobra.Command {
 own repository (--root, else the recipe tree around the working directory, else the
 working directory):
 
-  recipes/NAME/NAME.yaml   a Layer NAME (requires, a source: on each step, smoke
-                           tests, one that needs a device); a Stack NAME-BASE on a
-                           MACA base of the catalog, with the about: block the
-                           contest issue needs (赛题名称, 背景介绍, 预期结果,
-                           技术路线建议, 参考链接, 推荐执行者); and a Stack
-                           NAME-maca-sim on the simulated base, which builds and
-                           tests offline
+  recipes/NAME/NAME.yaml   a Layer NAME: the about: block the contest issue needs
+                           (赛题名称, 背景介绍, 预期结果, 技术路线建议, 参考链接,
+                           推荐执行者), requires, a source: on each step, smoke
+                           tests, one that needs a device; a Stack NAME-BASE on a
+                           MACA base of the catalog; and a Stack NAME-maca-sim on
+                           the simulated base, which builds and tests offline
   docs/NAME.md, docs/NAME.zh-CN.md   documentation to fill in
   recipes/recipe.schema.json         the JSON Schema the first line of the
                                      recipe points editors at (kept when present)

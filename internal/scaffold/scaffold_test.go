@@ -97,8 +97,11 @@ func TestFilesLoad(t *testing.T) {
 		if device == 0 {
 			t.Errorf("%s: no smoke test needs a device", name)
 		}
-		if a := docs[1].Stack.About; a == nil || a.Title.Value == "" || a.Background.Value == "" || a.Expected.Value == "" || a.Route.Value == "" || a.Assignee.Value == "" || len(a.Links) == 0 {
-			t.Errorf("%s: the stack's about: block lacks a contest field: %+v", name, a)
+		if a := l.About; a == nil || a.Title.Value == "" || a.Background.Value == "" || a.Expected.Value == "" || a.Route.Value == "" || a.Assignee.Value == "" || len(a.Links) == 0 {
+			t.Errorf("%s: the layer's about: block lacks a contest field: %+v", name, a)
+		}
+		if a := docs[1].Stack.About; a == nil || !strings.Contains(a.Title.Value, "MACA 3.8.0.23") {
+			t.Errorf("%s: the stack's title does not name its MACA: %+v", name, a)
 		}
 	}
 }
