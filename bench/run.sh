@@ -6,10 +6,13 @@
 #           on the same pinned buildkitd: cold (a fresh daemon each) and no-op
 #           rebuild (warm cache); the two must also give the same digest
 #   help    `macabox --help` start-up vs exec of /bin/true
+#   size    what the catalog (images/ and recipes/ built into the binary)
+#           adds to it: macabox against the same source with both folders
+#           emptied
 #   go      the Go benchmarks: recipe validation of 1,000 recipes, smoke
 #           runner per-test overhead vs plain `docker exec`
 #
-#   bench/run.sh [build|help|go]...   (default: all)
+#   bench/run.sh [build|help|size|go]...   (default: all)
 #   BENCH_ROUNDS  repetitions of each timed command (default 5)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -130,6 +133,38 @@ bench_help() {
 		"$(awk -v s="$mh" 'BEGIN{print s*1000}')" "$(awk -v s="$th" 'BEGIN{print s*1000}')" "$(ratio "$mh" "$th")"
 }
 
+# bench_size builds macabox from a copy of this checkout whose images/ and
+# recipes/ hold one empty file each (go:embed needs a match), with the flags
+# of make build, and compares the sizes.
+bench_size() {
+	local src=$OUT/no-catalog with without files bytes
+	mkdir -p "$src"
+	git ls-files -z --cached --others --exclude-standard | grep -zv '^macabox$' |
+		xargs -0 cp -P --parents -t "$src"
+	rm -rf "$src/images" "$src/recipes"
+	mkdir -p "$src/images" "$src/recipes"
+	: >"$src/images/.empty"
+	: >"$src/recipes/.empty"
+	make --no-print-directory -C "$src" build VERSION="$(make --no-print-directory -s version)" >/dev/null
+	with=$(stat -c %s bin/macabox)
+	without=$(stat -c %s "$src/bin/macabox")
+	files=$(find images recipes -type f | wc -l)
+	bytes=$(find images recipes -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+	printf '\nbinary size (make build)\n'
+	printf '  macabox %.2f MB, without the catalog %.2f MB: the catalog adds %d KB (%d files, %d KB of text)\n' \
+		"$(awk -v b="$with" 'BEGIN{print b/1e6}')" "$(awk -v b="$without" 'BEGIN{print b/1e6}')" \
+		"$(((with - without) / 1000))" "$files" "$((bytes / 1000))"
+	local i m=() n=() mh nh
+	for ((i = 1; i <= ROUNDS * 4; i++)); do
+		m+=("$(seconds bin/macabox --help)")
+		n+=("$(seconds "$src/bin/macabox" --help)")
+	done
+	mh=$(printf '%s\n' "${m[@]}" | median)
+	nh=$(printf '%s\n' "${n[@]}" | median)
+	printf '  --help start-up (%d runs, medians): %.1fms, without the catalog %.1fms\n' "$((ROUNDS * 4))" \
+		"$(awk -v s="$mh" 'BEGIN{print s*1000}')" "$(awk -v s="$nh" 'BEGIN{print s*1000}')"
+}
+
 bench_go() {
 	printf '\nGo benchmarks\n'
 	go test ./internal/recipe -run '^$' -bench 'Validate1000|Load' -benchmem -count 3 | grep -E '^Benchmark'
@@ -141,12 +176,13 @@ session_up
 trap 'cleanup_out; session_down' EXIT
 make --no-print-directory build >/dev/null
 what=("$@")
-((${#what[@]} > 0)) || what=(help build go)
+((${#what[@]} > 0)) || what=(help size build go)
 for w in "${what[@]}"; do
 	case $w in
 	build) bench_build ;;
 	help) bench_help ;;
+	size) bench_size ;;
 	go) bench_go ;;
-	*) die "unknown benchmark $w (build, help, go)" ;;
+	*) die "unknown benchmark $w (build, help, size, go)" ;;
 	esac
 done
