@@ -5,15 +5,27 @@
 #   build   `macabox build` vs `buildctl build` of the same rendered Dockerfile
 #           on the same pinned buildkitd: cold (a fresh daemon each) and no-op
 #           rebuild (warm cache); the two must also give the same digest
-#   help    `macabox --help` start-up vs exec of /bin/true
+#   help    `macabox --help` start-up vs `buildctl --help` and exec of /bin/true
 #   size    what the catalog (images/ and recipes/ built into the binary)
 #           adds to it: macabox against the same source with both folders
-#           emptied
+#           emptied, in size and in --help start-up
+#   load    loading an image with a large incompressible layer into Docker:
+#           `macabox build --load` (its load cache warm, cold, and off) vs
+#           `buildctl build --output type=docker | docker load`, and the floor,
+#           `docker load` of the same image saved uncompressed
+#   noop-test  `macabox build --test` of an image Docker already holds: the
+#           build and load part (`build --load`) vs a no-op `buildctl build`,
+#           and the whole `build --test` against its first run
+#   locked  a locked no-op rebuild into an OCI directory vs `buildctl`'s no-op
+#           rebuild of the same Dockerfile into an OCI directory and vs an
+#           unlocked no-op rebuild; `macabox lock` vs a build with --no-cache
+#           (locking runs every step afresh, in probe form)
 #   go      the Go benchmarks: recipe validation of 1,000 recipes, smoke
 #           runner per-test overhead vs plain `docker exec`
 #
-#   bench/run.sh [build|help|size|go]...   (default: all)
+#   bench/run.sh [build|help|size|load|noop-test|locked|go]...   (default: all)
 #   BENCH_ROUNDS  repetitions of each timed command (default 5)
+#   BENCH_LOAD_MIB  size of the load group's layer in MiB (default 800)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 LOG_PREFIX=bench
@@ -120,17 +132,174 @@ bench_build() {
 }
 
 bench_help() {
-	local i m=() t=()
+	local i m=() b=() t=()
 	for ((i = 1; i <= ROUNDS * 4; i++)); do
 		m+=("$(seconds bin/macabox --help)")
+		b+=("$(seconds "$MACABOX_TEST_BUILDCTL" --help)")
 		t+=("$(seconds /bin/true)")
 	done
-	local mh th
+	local mh bh th
 	mh=$(printf '%s\n' "${m[@]}" | median)
+	bh=$(printf '%s\n' "${b[@]}" | median)
 	th=$(printf '%s\n' "${t[@]}" | median)
 	printf '\nstart-up (%d runs, medians)\n' "$((ROUNDS * 4))"
-	printf '  macabox --help %6.1fms   /bin/true %6.1fms   ratio %s\n' \
-		"$(awk -v s="$mh" 'BEGIN{print s*1000}')" "$(awk -v s="$th" 'BEGIN{print s*1000}')" "$(ratio "$mh" "$th")"
+	printf '  macabox --help %6.1fms   buildctl --help %6.1fms   ratio %s   (/bin/true %.1fms)\n' \
+		"$(ms "$mh")" "$(ms "$bh")" "$(ratio "$mh" "$bh")" "$(ms "$th")"
+}
+
+ms() { awk -v s="$1" 'BEGIN { print s * 1000 }'; }
+
+# bench_tree DIR: a recipe tree with the simulated base and the stack big,
+# whose layer is BENCH_LOAD_MIB of random bytes: made by the build, so
+# nothing large is committed, and incompressible, so compression cannot
+# hide what a load moves.
+bench_tree() {
+	mkdir -p "$1/images" "$1/recipes/big"
+	cp images/maca-sim.yaml "$1/images/"
+	cat >"$1/recipes/big/big.yaml" <<YAML
+apiVersion: macabox/v1
+kind: Layer
+name: big-layer
+steps:
+  - run: head -c ${BENCH_LOAD_MIB:-800}M /dev/urandom > /opt/big.bin
+---
+apiVersion: macabox/v1
+kind: Stack
+name: big
+base: maca-sim
+layers: [big-layer]
+tags: ["macabox-bench/big:load"]
+YAML
+}
+
+# rmi REF...: removes images from Docker, quietly (not timed).
+rmi() { docker rmi -f "$@" >/dev/null 2>&1 || true; }
+
+bench_load() {
+	EPOCH=1735689600
+	BASE="${MACABOX_TEST_MACASIM_REF}=oci-layout://${MACABOX_TEST_OCI_STORE}@${MACABOX_TEST_MACASIM_DIGEST}"
+	local tree=$OUT/big addr=$MACABOX_TEST_BUILDKIT_HOST img=macabox-bench/big:load
+	bench_tree "$tree"
+	TARGET=big
+	local saved_root=$PWD
+	mb() { bin/macabox build big --root "$tree" --builder "$addr" --progress quiet --source-date-epoch "$EPOCH" --base "$BASE" "$@"; }
+	# Build once (not timed), so that every timed run finds the solve cached
+	# and times the export and the load only.
+	mb >/dev/null 2>&1
+	(cd "$tree" && "$saved_root/bin/macabox" plan big >"$OUT/big.Dockerfile")
+	mkdir -p "$OUT/bigctx/df" "$OUT/bigctx/ctx"
+	cp "$OUT/big.Dockerfile" "$OUT/bigctx/df/Dockerfile"
+	bc() {
+		"$MACABOX_TEST_BUILDCTL" --addr "$addr" build --progress quiet \
+			--frontend dockerfile.v0 --local "context=$OUT/bigctx/ctx" --local "dockerfile=$OUT/bigctx/df" \
+			--oci-layout "bench=$MACABOX_TEST_OCI_STORE" \
+			--opt "context:${MACABOX_TEST_MACASIM_REF}=oci-layout://bench@${MACABOX_TEST_MACASIM_DIGEST}" \
+			--opt platform=linux/amd64 --opt "build-arg:SOURCE_DATE_EPOCH=$EPOCH" "$@"
+	}
+	bc_load() { bc --output "type=docker,name=$img,oci-mediatypes=true,source-date-epoch=$EPOCH,rewrite-timestamp=true" | docker load -q; }
+	bc --output "type=docker,name=$img,oci-mediatypes=true,source-date-epoch=$EPOCH,rewrite-timestamp=true,compression=uncompressed,force-compression=true" >"$OUT/big.tar" 2>/dev/null
+	bc_null() { bc --output "type=docker,name=$img,oci-mediatypes=true,source-date-epoch=$EPOCH,rewrite-timestamp=true" >/dev/null; }
+	local i warm=() cold=() off=() ctl=() floor=() stream=() cache
+	MACABOX_LOAD_CACHE=$OUT/loadcache mb --load >/dev/null 2>&1 # fills the cache
+	for ((i = 1; i <= ROUNDS; i++)); do
+		rmi "$img"
+		warm+=("$(MACABOX_LOAD_CACHE=$OUT/loadcache seconds mb --load)")
+		rmi "$img"
+		cache=$OUT/cold$i
+		cold+=("$(MACABOX_LOAD_CACHE=$cache seconds mb --load)")
+		rm -rf "$cache"
+		rmi "$img"
+		off+=("$(MACABOX_LOAD_CACHE=off seconds mb --load)")
+		rmi "$img"
+		ctl+=("$(seconds bc_load)")
+		rmi "$img"
+		floor+=("$(seconds docker load -q -i "$OUT/big.tar")")
+		stream+=("$(seconds bc_null)")
+	done
+	rmi "$img"
+	# Peak memory of macabox itself while a cold load moves the whole image.
+	/usr/bin/time -o "$OUT/rss" -f %M env MACABOX_LOAD_CACHE="$OUT/rsscache" \
+		bin/macabox build big --root "$tree" --builder "$addr" --progress quiet --source-date-epoch "$EPOCH" --base "$BASE" --load >/dev/null 2>&1
+	rmi "$img"
+	local w c o b f x
+	local rss
+	rss=$(awk '{ printf "%.0f", $1 / 1024 }' "$OUT/rss")
+	x=$(printf '%s\n' "${stream[@]}" | median)
+	w=$(printf '%s\n' "${warm[@]}" | median)
+	c=$(printf '%s\n' "${cold[@]}" | median)
+	o=$(printf '%s\n' "${off[@]}" | median)
+	b=$(printf '%s\n' "${ctl[@]}" | median)
+	f=$(printf '%s\n' "${floor[@]}" | median)
+	printf '\nload (%s MiB incompressible layer on the simulated base, solve cached, %d rounds, medians)\n' "${BENCH_LOAD_MIB:-800}" "$ROUNDS"
+	printf '  macabox --load, load cache warm  %7.3fs   vs floor %s   vs buildctl|docker load %s\n' "$w" "$(ratio "$w" "$f")" "$(ratio "$w" "$b")"
+	printf '  macabox --load, load cache cold  %7.3fs   vs floor %s   vs buildctl|docker load %s\n' "$c" "$(ratio "$c" "$f")" "$(ratio "$c" "$b")"
+	printf '  macabox --load, load cache off   %7.3fs   vs floor %s   vs buildctl|docker load %s\n' "$o" "$(ratio "$o" "$f")" "$(ratio "$o" "$b")"
+	printf '  buildctl | docker load           %7.3fs   vs floor %s\n' "$b" "$(ratio "$b" "$f")"
+	printf '  docker load of the saved image   %7.3fs   (floor: uncompressed docker-archive from a file)\n' "$f"
+	printf '  buildctl export to /dev/null     %7.3fs   (BuildKit export and session stream, no Docker)\n' "$x"
+	printf '  peak RSS of macabox, cold load   %5s MiB\n' "$rss"
+	TARGET=demo
+}
+
+bench_noop_test() {
+	EPOCH=1735689600
+	BASE="${MACABOX_TEST_MACASIM_REF}=oci-layout://${MACABOX_TEST_OCI_STORE}@${MACABOX_TEST_MACASIM_DIGEST}"
+	context_dir "$OUT/bc" "$EPOCH"
+	local addr=$MACABOX_TEST_BUILDKIT_HOST
+	mt() { bin/macabox build "$TARGET" --builder "$addr" --progress quiet --source-date-epoch "$EPOCH" --base "$BASE" --device none "$@"; }
+	local first i load=() ctl=() again=()
+	rmi macabox/demo:sim
+	first=$(seconds mt --test)
+	for ((i = 1; i <= ROUNDS; i++)); do
+		load+=("$(seconds mt --load)")
+		ctl+=("$(seconds buildctl_build "$addr")")
+		again+=("$(seconds mt --test)")
+	done
+	local l b a
+	l=$(printf '%s\n' "${load[@]}" | median)
+	b=$(printf '%s\n' "${ctl[@]}" | median)
+	a=$(printf '%s\n' "${again[@]}" | median)
+	printf '\nno-op build --test (%s, image already in Docker, %d rounds, medians)\n' "$TARGET" "$ROUNDS"
+	printf '  build --load (no-op: a tag) %6.3fs   no-op buildctl build %6.3fs   ratio %s\n' "$l" "$b" "$(ratio "$l" "$b")"
+	printf '  build --test again          %6.3fs   first build --test   %6.3fs   ratio %s\n' "$a" "$first" "$(ratio "$a" "$first")"
+}
+
+bench_locked() {
+	EPOCH=1735689600
+	BASE="${MACABOX_TEST_MACASIM_REF}=oci-layout://${MACABOX_TEST_OCI_STORE}@${MACABOX_TEST_MACASIM_DIGEST}"
+	local tree=$OUT/lockedtree addr=$MACABOX_TEST_BUILDKIT_HOST
+	mkdir -p "$tree"
+	cp -r images recipes "$tree/"
+	bin/macabox lock "$TARGET" --root "$tree" --builder "$addr" --base "$BASE" --progress quiet >/dev/null 2>&1
+	ml() { bin/macabox build "$TARGET" --root "$tree" --locked --builder "$addr" --progress quiet --source-date-epoch "$EPOCH" --base "$BASE" --output "type=oci,dest=$OUT/locked-oci"; }
+	(cd "$tree" && "$OLDPWD/bin/macabox" plan "$TARGET" --locked >"$OUT/locked.Dockerfile")
+	context_dir "$OUT/bc" "$EPOCH"
+	cp "$OUT/locked.Dockerfile" "$OUT/bc/df/Dockerfile"
+	ml >/dev/null 2>&1
+	buildctl_build "$addr" "$OUT/b-locked" >/dev/null 2>&1
+	mu() { bin/macabox build "$TARGET" --root "$tree" --builder "$addr" --progress quiet --source-date-epoch "$EPOCH" --base "$BASE" --output "type=oci,dest=$OUT/unlocked-oci"; }
+	mlock() { bin/macabox lock "$TARGET" --root "$tree" --builder "$addr" --base "$BASE" --progress quiet; }
+	mcold() { bin/macabox build "$TARGET" --root "$tree" --builder "$addr" --progress quiet --source-date-epoch "$EPOCH" --base "$BASE" --no-cache; }
+	mu >/dev/null 2>&1
+	local i m=() b=() u=() lk=() nc=()
+	for ((i = 1; i <= ROUNDS; i++)); do
+		m+=("$(seconds ml)")
+		b+=("$(seconds buildctl_build "$addr" "$OUT/b-locked")")
+		u+=("$(seconds mu)")
+		lk+=("$(seconds mlock)")
+		nc+=("$(seconds mcold)")
+	done
+	local mm bb uu ll cc
+	mm=$(printf '%s\n' "${m[@]}" | median)
+	bb=$(printf '%s\n' "${b[@]}" | median)
+	uu=$(printf '%s\n' "${u[@]}" | median)
+	ll=$(printf '%s\n' "${lk[@]}" | median)
+	cc=$(printf '%s\n' "${nc[@]}" | median)
+	printf '\nlocked no-op rebuild (%s into an OCI directory, %d rounds, medians)\n' "$TARGET" "$ROUNDS"
+	printf '  macabox --locked %6.3fs   buildctl no-op   %6.3fs   ratio %s\n' "$mm" "$bb" "$(ratio "$mm" "$bb")"
+	printf '  macabox --locked %6.3fs   macabox unlocked %6.3fs   ratio %s\n' "$mm" "$uu" "$(ratio "$mm" "$uu")"
+	printf '  macabox lock     %6.3fs   build --no-cache %6.3fs   ratio %s\n' "$ll" "$cc" "$(ratio "$ll" "$cc")"
+	printf '  digest: macabox %s\n          buildctl %s\n' "$(manifest_of "$OUT/locked-oci")" "$(manifest_of "$OUT/b-locked")"
 }
 
 # bench_size builds macabox from a copy of this checkout whose images/ and
@@ -161,8 +330,7 @@ bench_size() {
 	done
 	mh=$(printf '%s\n' "${m[@]}" | median)
 	nh=$(printf '%s\n' "${n[@]}" | median)
-	printf '  --help start-up (%d runs, medians): %.1fms, without the catalog %.1fms\n' "$((ROUNDS * 4))" \
-		"$(awk -v s="$mh" 'BEGIN{print s*1000}')" "$(awk -v s="$nh" 'BEGIN{print s*1000}')"
+	printf '  --help start-up (%d runs, medians): %.1fms, without the catalog %.1fms\n' "$((ROUNDS * 4))" "$(ms "$mh")" "$(ms "$nh")"
 }
 
 bench_go() {
@@ -176,13 +344,16 @@ session_up
 trap 'cleanup_out; session_down' EXIT
 make --no-print-directory build >/dev/null
 what=("$@")
-((${#what[@]} > 0)) || what=(help size build go)
+((${#what[@]} > 0)) || what=(help size build load noop-test locked go)
 for w in "${what[@]}"; do
 	case $w in
 	build) bench_build ;;
 	help) bench_help ;;
 	size) bench_size ;;
+	load) bench_load ;;
+	noop-test) bench_noop_test ;;
+	locked) bench_locked ;;
 	go) bench_go ;;
-	*) die "unknown benchmark $w (build, help, size, go)" ;;
+	*) die "unknown benchmark $w (build, help, size, load, noop-test, locked, go)" ;;
 	esac
 done

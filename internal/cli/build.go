@@ -40,7 +40,16 @@ The builder is --builder, else $BUILDKIT_HOST: unix:///path/to/buildkitd.sock,
 tcp://HOST:PORT (with --tls-* flags), docker-container://NAME, or "docker" for
 Docker's embedded BuildKit (which cannot build reproducibly or write OCI output).
 Images are loaded into the Docker engine Docker itself would use: $DOCKER_HOST,
-else the current docker context.
+else the current docker context. A load goes through a local cache of image blobs
+($MACABOX_LOAD_CACHE, default macabox/load under the user's cache directory; "off"
+to stream every layer through BuildKit instead): only the layers the cache lacks
+cross BuildKit's session, only those Docker lacks are sent to it, and an image
+Docker already holds is only tagged ("already loaded").
+
+With --locked, a build whose locked inputs (recipe inputs, lock, Dockerfile, args,
+platform, epoch, bases) an earlier locked build on the same builder turned into an
+image that every output still holds returns that image without a solve (a local
+index under the user's cache directory records them); --no-cache always solves.
 
 A base image named in a recipe's "from" can be supplied locally with --base, e.g.
 from an OCI layout: --base REF=oci-layout://DIR@sha256:<digest>.
@@ -59,8 +68,10 @@ from BuildKit's cache after the first build.`,
     --cache-to type=registry,ref=registry.example.com/ai/cache:vllm \
     --cache-from type=registry,ref=registry.example.com/ai/cache:vllm
 
-  # build with a secret (never stored in the image, the metadata or the logs)
-  macabox build infinicore-maca3 --secret id=gittoken,env=GIT_TOKEN
+  # build a private fork: its git step (token: gittoken) reads the access token from
+  # a build secret, never stored in the image, the metadata or the logs
+  macabox build infinicore-maca3 --set INFINICORE_REPO=https://github.com/me/InfiniCore.git \
+    --set INFINICORE_COMMIT=<commit> --secret id=gittoken,env=GIT_TOKEN
 
   # build, load and smoke-test in one go
   macabox build demo --test --device auto`,

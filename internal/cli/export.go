@@ -43,8 +43,10 @@ The manifest digest is printed on stdout.`,
   macabox export demo -o demo-bundle.tar.gz \
     --base macabox.test/maca-sim:3.0.0.5=oci-layout://$HOME/oci@sha256:<digest>
 
-  # a real recipe, into a directory, with a build secret
-  macabox export infinicore-maca3 -o bundle/ --secret id=gittoken,env=GIT_TOKEN`,
+  # a real recipe from a private fork, into a directory, with the git token as a
+  # build secret (never written to the bundle)
+  macabox export infinicore-maca3 -o bundle/ --secret id=gittoken,env=GIT_TOKEN \
+    --set INFINICORE_REPO=https://github.com/me/InfiniCore.git --set INFINICORE_COMMIT=<commit>`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeTargets(g),
 		RunE: func(cmd *cobra.Command, args []string) error {

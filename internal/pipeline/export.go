@@ -92,7 +92,7 @@ func Export(ctx context.Context, o ExportOptions) (*bundle.ExportResult, error) 
 	return bundle.Write(bundle.WriteOptions{
 		Plan: pr.Plan, Rendered: pr.Rendered, Set: tg.Set,
 		Request: req, EpochSource: epochs[0].Source, Result: results[0],
-		Layout: layout, Out: o.Out, Macabox: tool,
+		Layout: layout, Out: o.Out, Lock: pr.LockData, Macabox: tool,
 	})
 }
 

@@ -63,6 +63,14 @@ func (s lockSite) read() (*recipe.Lock, string, error) {
 	return l, from, nil
 }
 
+// bytes returns the lock file read from "from", as it is written.
+func (s lockSite) bytes(from string) ([]byte, error) {
+	if s.onDisk(from) {
+		return os.ReadFile(from)
+	}
+	return fs.ReadFile(s.fsys, s.name)
+}
+
 // onDisk reports whether the lock read from "from" is a file of the user's
 // tree, which dates a build (see ResolveEpoch), unlike the catalog's.
 func (s lockSite) onDisk(from string) bool { return from == s.file }

@@ -3,6 +3,7 @@ package recipe
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"path/filepath"
@@ -45,6 +46,24 @@ func (f CopiedFile) Mode() fs.FileMode { return f.info.Mode() }
 // built into macabox) rather than from the disk: it has no path on this
 // machine.
 func (f CopiedFile) Embedded() bool { return f.fsys != nil }
+
+// Size is the file's size when ResolveCopySource looked at it.
+func (f CopiedFile) Size() int64 { return f.info.Size() }
+
+// Open opens the file for reading, with the guarantees of Read.
+func (f CopiedFile) Open() (io.ReadCloser, error) {
+	var file io.ReadCloser
+	var err error
+	if f.fsys != nil {
+		file, err = openFSFile(f.fsys, f.real)
+	} else {
+		file, err = openRegular(f.real, f.info)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %q: %w", filepath.ToSlash(f.Rel), err)
+	}
+	return file, nil
+}
 
 // Read reads the file's content. It refuses a file that is no longer the
 // regular file ResolveCopySource looked at, and cannot block on a named pipe

@@ -50,21 +50,31 @@ func fsRecipeFiles(fsys fs.FS, maxEntries int) ([]string, error) {
 	return files, nil
 }
 
-// readFSFile reads a regular file of fsys, up to limit bytes (a negative
-// limit reads it all).
-func readFSFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
+// openFSFile opens a regular file of fsys.
+func openFSFile(fsys fs.FS, name string) (fs.File, error) {
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	info, err := f.Stat()
+	if err == nil && !info.Mode().IsRegular() {
+		err = fileProblem(kindOf(info.Mode()) + ", not a regular file")
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// readFSFile reads a regular file of fsys, up to limit bytes (a negative
+// limit reads it all).
+func readFSFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	f, err := openFSFile(fsys, name)
 	if err != nil {
 		return nil, err
 	}
-	if !info.Mode().IsRegular() {
-		return nil, fileProblem(kindOf(info.Mode()) + ", not a regular file")
-	}
+	defer f.Close()
 	r := io.Reader(f)
 	if limit >= 0 {
 		r = io.LimitReader(f, limit)

@@ -1,0 +1,124 @@
+package builder
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestLockedRebuildSkipsTheSolve: a locked build whose locked inputs an
+// earlier build on this builder produced, and whose outputs still hold that
+// image, is answered without a solve, with exactly the digest and the OCI
+// index a full build gives. Changed inputs, --no-cache or an output that
+// lost the image mean a solve.
+func TestLockedRebuildSkipsTheSolve(t *testing.T) {
+	dc := requireDocker(t)
+	ctx := testContext(t)
+	b := connect(t, startBuildkitd(t))
+	b.lockedIndex = filepath.Join(t.TempDir(), "locked.json")
+	b.loadCache = filepath.Join(t.TempDir(), "load")
+	base := busyboxBase(t, b)
+	files := writeAppFiles(t)
+	tag := uniqueTag(t, "macabox-test/locked")
+	removeImageOnCleanup(t, dc, tag)
+	out := filepath.Join(t.TempDir(), "oci")
+
+	build := func(label string, mutate func(*Request)) *Result {
+		t.Helper()
+		req := appRequest(t, base, files, out)
+		req.Outputs = append(req.Outputs, Output{Type: OutputLoad})
+		req.Tags, req.InputsHash, req.LockDigest = []string{tag}, "sha256:inputs", "sha256:lock"
+		if mutate != nil {
+			mutate(&req)
+		}
+		res, err := b.Build(ctx, req)
+		if err != nil {
+			t.Fatalf("%s: %v", label, err)
+		}
+		removeImageOnCleanup(t, dc, res.ConfigDigest)
+		t.Logf("%s: %s, from the locked index: %v", label, res.ManifestDigest, res.FromLockedIndex)
+		return res
+	}
+	index := func() []byte {
+		raw, err := os.ReadFile(filepath.Join(out, "index.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+
+	full := build("full", nil)
+	if full.FromLockedIndex || full.LockedInputs == "" {
+		t.Fatalf("the first locked build: from the index %v, locked inputs %q", full.FromLockedIndex, full.LockedInputs)
+	}
+	fullIndex := index()
+
+	again := build("again", nil)
+	if !again.FromLockedIndex || again.ManifestDigest != full.ManifestDigest || again.ConfigDigest != full.ConfigDigest {
+		t.Errorf("the locked rebuild: from the index %v, %s (full build %s)", again.FromLockedIndex, again.ManifestDigest, full.ManifestDigest)
+	}
+	if got := index(); !bytes.Equal(got, fullIndex) {
+		t.Errorf("index.json after the short-circuit:\n%s\nafter the full build:\n%s", got, fullIndex)
+	}
+
+	noCache := build("no-cache", func(r *Request) { r.NoCache = true })
+	if noCache.FromLockedIndex || noCache.ManifestDigest != full.ManifestDigest {
+		t.Errorf("--no-cache: from the index %v, %s (full build %s)", noCache.FromLockedIndex, noCache.ManifestDigest, full.ManifestDigest)
+	}
+
+	other := build("other lock", func(r *Request) { r.LockDigest = "sha256:another" })
+	if other.FromLockedIndex {
+		t.Error("a build with another lock came from the index")
+	}
+
+	if err := os.RemoveAll(out); err != nil {
+		t.Fatal(err)
+	}
+	lost := build("output removed", nil)
+	if lost.FromLockedIndex || lost.ManifestDigest != full.ManifestDigest {
+		t.Errorf("output removed: from the index %v, %s", lost.FromLockedIndex, lost.ManifestDigest)
+	}
+}
+
+// TestLockedPushSkipsTheSolve: a registry that resolves every tag to the
+// recorded manifest holds the image; a tag that moved does not.
+func TestLockedPushSkipsTheSolve(t *testing.T) {
+	ctx := testContext(t)
+	b := connect(t, startBuildkitd(t))
+	b.lockedIndex = filepath.Join(t.TempDir(), "locked.json")
+	base := busyboxBase(t, b)
+	files := writeAppFiles(t)
+	reg := testRegistry(t)
+	tag := reg + "/" + uniqueTag(t, "macabox-test/locked-push")
+
+	push := func(label, lock string) *Result {
+		t.Helper()
+		req := appRequest(t, base, files, "")
+		req.Outputs, req.Tags = []Output{{Type: OutputPush}}, []string{tag}
+		req.Platform, req.InputsHash, req.LockDigest = "linux/amd64", "sha256:inputs", lock
+		res, err := b.Build(ctx, req)
+		if err != nil {
+			t.Fatalf("%s: %v", label, err)
+		}
+		t.Logf("%s: %s, from the locked index: %v", label, res.ManifestDigest, res.FromLockedIndex)
+		return res
+	}
+	full := push("full", "sha256:lock")
+	again := push("again", "sha256:lock")
+	if !again.FromLockedIndex || again.ManifestDigest != full.ManifestDigest {
+		t.Errorf("the locked rebuild of a pushed image: from the index %v, %s (full %s)", again.FromLockedIndex, again.ManifestDigest, full.ManifestDigest)
+	}
+	// Another image under the same tag: the registry no longer holds the
+	// recorded one there, so the locked build must push again.
+	files["app.sh"] = filepath.Join(t.TempDir(), "other.sh")
+	if err := os.WriteFile(files["app.sh"], []byte("#!/bin/sh\necho other\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	push("other image", "sha256:other")
+	files = writeAppFiles(t)
+	moved := push("tag moved", "sha256:lock")
+	if moved.FromLockedIndex {
+		t.Error("a tag that moved to another image counted as holding the locked one")
+	}
+}
