@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
@@ -58,7 +57,7 @@ func runValidate(o *validateOptions, s Streams) error {
 		return outcome(err)
 	}
 	if set != nil {
-		errs = append(errs, recipe.Validate(set, recipe.Rules{Size: device.ParseSize})...)
+		errs = append(errs, pipeline.Validate(set)...)
 	}
 	errs = onlyFiles(errs, o.paths)
 	if err := printOverrides(s, set, o.paths); err != nil {

@@ -169,3 +169,29 @@ func TestCatalogTargetLock(t *testing.T) {
 		t.Errorf("a broken local lock: %s, %v", from, err)
 	}
 }
+
+// TestCatalogProblemsOnlyWhereUsed: a base replaced in the user's tree may
+// no longer fit a catalog stack on it. That stack's problem stops a build
+// of it, but not the user's own work.
+func TestCatalogProblemsOnlyWhereUsed(t *testing.T) {
+	bare := "apiVersion: macabox/v1\nkind: Image\nname: maca-sim\nfrom: registry.example/sim:1\nsimulated: true\nmaca: {version: 3.0.0.5}\n"
+	root := tree(t, map[string]string{
+		"images/sim.yaml":    bare,
+		"recipes/mine.yaml":  "apiVersion: macabox/v1\nkind: Stack\nname: mine\nbase: maca-sim\nlayers: []\n",
+		"recipes/other.yaml": "apiVersion: macabox/v1\nkind: Image\nname: other\nfrom: registry.example/other:1\n",
+	})
+	set, err := LoadSet(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := Validate(set); len(errs) > 0 {
+		t.Errorf("the user's tree is valid, but:\n%v", errs)
+	}
+	if _, err := ResolveTarget(root, "mine"); err != nil {
+		t.Errorf("building mine: %v", err)
+	}
+	_, err = ResolveTarget(root, "demo")
+	if err == nil || !strings.Contains(err.Error(), `catalog:recipes/demo/demo.yaml`) || !strings.Contains(err.Error(), `image "maca-sim" declares no os`) {
+		t.Errorf("building the catalog's demo on the bare maca-sim: %v", err)
+	}
+}

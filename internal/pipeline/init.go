@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 	"github.com/ccf-ai-infra/macabox/internal/scaffold"
 )
@@ -149,7 +148,7 @@ func validateStaged(root, name string, files []scaffold.File) error {
 		return err
 	}
 	if set != nil {
-		errs = append(errs, recipe.Validate(set, recipe.Rules{Size: device.ParseSize})...)
+		errs = append(errs, Validate(set)...)
 	}
 	var mine recipe.Errors
 	for _, e := range errs {

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
@@ -168,7 +167,11 @@ func ResolveTarget(rootFlag, target string) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	if errs := recipe.Validate(set, recipe.Rules{Size: device.ParseSize}); len(errs) > 0 {
+	names := []string{}
+	if !isFile {
+		names = append(names, target)
+	}
+	if errs := Validate(set, names...); len(errs) > 0 {
 		return nil, errs
 	}
 	if !isFile {
