@@ -26,6 +26,13 @@ const (
 type Report struct {
 	Target string
 	Image  string
+	// ImageID is the ID (config digest) of the image the container ran;
+	// RepoDigests the registry digests it is known by. Reference records
+	// and bench results name the image by them.
+	ImageID     string
+	RepoDigests []string
+	// Platform is what the container saw of its host (CPU, GPU, driver).
+	Platform Platform
 	// Simulated says the image's MACA is a stand-in, not MetaX software.
 	Simulated bool
 	RunID     string
@@ -66,6 +73,14 @@ type Result struct {
 	Stderr   Tail
 	// ServiceLog is the tail of a service's output.
 	ServiceLog Tail
+
+	// Comparison is a compare test's judgement against its reference.
+	Comparison *Comparison
+	// Bench is a bench test's measurements.
+	Bench *BenchResult
+	// Captured is what a compare test captured, whole: what a reference
+	// records. Reports do not print it.
+	Captured *string
 }
 
 // Tail is the end of some output, trimmed for reading.
