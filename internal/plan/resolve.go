@@ -274,6 +274,7 @@ func smokeTest(t *recipe.Test, recipeName string, pos recipe.Pos) smoke.Test {
 	for _, kv := range t.Env {
 		st.Env = append(st.Env, smoke.EnvVar{Name: kv.Key.Value, Value: kv.Value.Value})
 	}
+	st.Compare, st.Bench = smokeCompare(t.Compare), smokeBench(t.Bench)
 	return st
 }
 
