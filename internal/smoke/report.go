@@ -148,6 +148,7 @@ func (res Result) Explain() string {
 	} else {
 		field("actual:", res.Problems)
 	}
+	field("against:", append(comparisonLines(res.Comparison), benchLines(res.Bench)...))
 	block(&b, "stdout", res.Stdout)
 	block(&b, "stderr", res.Stderr)
 	block(&b, "service log", res.ServiceLog)
