@@ -211,6 +211,10 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"run", "demo", "--root", repoRoot, "--gpus", " ", "--print"},
 		// No devices to describe: the work cannot be done here.
 		{"cdi", "generate", "--dev-root", t.TempDir(), "--sys-root", t.TempDir()},
+		// A reference is recorded from a reference image, named.
+		{"reference", "record", "demo", "--root", repoRoot},
+		// The demo has no compare or bench test: nothing to record.
+		{"reference", "record", "demo", "--root", repoRoot, "--image", "debian:bookworm", "--device", "none"},
 		{"--no-such-flag"},
 	} {
 		code, stdout, stderr := run(t, args...)

@@ -16,6 +16,8 @@ type Prepared struct {
 	// RecipeFiles are the recipe documents and context files the target is
 	// made of (absolute paths), for the epoch and for bundles.
 	RecipeFiles []string
+	// References is the folder of the target's recorded references.
+	References string
 }
 
 // Prepare plans and renders one target of set.
@@ -42,7 +44,7 @@ func Prepare(set *recipe.Set, target string, opts plan.Options) (*Prepared, erro
 		list = append(list, f)
 	}
 	sort.Strings(list)
-	return &Prepared{Plan: p, Rendered: r, RecipeFiles: list}, nil
+	return &Prepared{Plan: p, Rendered: r, RecipeFiles: list, References: referenceDir(set, p.Target)}, nil
 }
 
 // Request turns a prepared target into the BuildKit request that builds it:

@@ -233,7 +233,7 @@ func (r *resolver) resolveSmoke() {
 			for _, n := range t.Needs {
 				st.Needs = append(st.Needs, n.Value)
 			}
-			st.Test = smokeTest(t, u.name, st.Pos)
+			st.Test, st.Source = smokeTest(t, u.name, st.Pos), t
 			r.plan.Smoke = append(r.plan.Smoke, st)
 		}
 	}
