@@ -150,16 +150,7 @@ func NewReference(target string, t smoke.Test, res smoke.Result, prov Provenance
 
 // Marshal is the reference file's content: indented JSON, keys in a fixed
 // order, a final newline, so that a recorded file diffs well in review.
-func (r *Reference) Marshal() ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
+func (r *Reference) Marshal() ([]byte, error) { return indentJSON(r) }
 
 // ParseReference reads a reference file's content.
 func ParseReference(data []byte) (*Reference, error) {
