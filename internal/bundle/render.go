@@ -46,6 +46,8 @@ type contents struct {
 	ImageEnv []string
 	// Image is the name run.sh and build.sh give the image.
 	Image string
+	// Evidence is what the bundle carries besides the build (evidence.go).
+	Evidence Evidence
 }
 
 // files renders the bundle. The warnings name what smoke.sh cannot check.
@@ -101,7 +103,11 @@ func (in *contents) files() (Files, []string, error) {
 		return nil, nil, err
 	}
 	out = append(out, File{Name: "smoke.sh", Exec: true, Data: smokeSh})
-	return out, smokesh.Unchecked(checks), nil
+	evidenceFiles, err := in.evidenceFiles()
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(out, evidenceFiles...), smokesh.Unchecked(checks), nil
 }
 
 // render executes templates/<name>.tmpl.
@@ -109,8 +115,8 @@ func render(name string, data any) ([]byte, error) {
 	t, err := template.New(name+".tmpl").Funcs(template.FuncMap{
 		"sq": shell.Quote, "sqAll": shell.QuoteAll, "join": strings.Join,
 		"code": mdCode, "cell": mdCell, "stepNo": stepNo, "orDash": orDash,
-		"assignee": assigneeText,
-		"comment":  shell.Comment, "icon": smoke.Icon, "sub": func(a, b int) int { return a - b },
+		"assignee": assigneeText, "benchRows": benchRows,
+		"comment": shell.Comment, "icon": smoke.Icon, "sub": func(a, b int) int { return a - b },
 		"seconds": func(d time.Duration) string { return d.Round(100 * time.Millisecond).String() },
 	}).ParseFS(templates, "templates/"+name+".tmpl")
 	if err != nil {

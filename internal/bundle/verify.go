@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/ccf-ai-infra/macabox/internal/evidence"
 )
 
 // ProblemKind says what is wrong with one file of a bundle.
@@ -19,6 +21,9 @@ const (
 	// ProblemRefused: an entry a bundle may never hold (a link, a device,
 	// a path that leaves the bundle).
 	ProblemRefused ProblemKind = "refused"
+	// ProblemMismatch: the in-toto statement says something else than the
+	// bundle (another SHA256SUMS, image or recipe inputs).
+	ProblemMismatch ProblemKind = "mismatch"
 )
 
 // Problem is one thing wrong with a bundle, with the file it concerns.
@@ -40,6 +45,9 @@ type Verified struct {
 	// Files counts the files SHA256SUMS lists.
 	Files    int
 	Problems []Problem
+	// Statement is what the bundle's in-toto statement says; nil when the
+	// bundle has none (or it cannot be read, which is a problem).
+	Statement *evidence.Attested
 
 	files map[string][]byte
 }
@@ -84,10 +92,12 @@ func check(l *loaded) *Verified {
 		}
 	}
 	for name := range l.files {
-		if _, listed := sums[name]; !listed && name != SumsName {
+		if _, listed := sums[name]; !listed && name != SumsName && name != evidence.StatementName {
 			v.Problems = append(v.Problems, Problem{Kind: ProblemAdded, Path: name, Detail: "not listed in " + SumsName})
 		}
 	}
+	stmt, attested := statementProblems(l.files)
+	v.Problems, v.Statement = append(v.Problems, stmt...), attested
 	slices.SortFunc(v.Problems, func(a, b Problem) int {
 		if c := strings.Compare(a.Path, b.Path); c != 0 {
 			return c

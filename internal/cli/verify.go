@@ -21,7 +21,10 @@ func newVerifyCommand(s Streams) *cobra.Command {
 		Short: "Check a bundle against its SHA256SUMS, as a closed world",
 		Long: `Verify checks a bundle directory or .tar.gz: every file SHA256SUMS lists must be
 there with that digest, and no other file may be. Every added, removed or changed
-file is named.
+file is named. The in-toto statement (attestation.intoto.json), the one file
+SHA256SUMS does not list, must name the image expected.json records, the digest of
+this SHA256SUMS and the recipe inputs; verify says what it names, or where it
+disagrees.
 
 A tarball is read without extracting anything: symbolic and hard links, device
 files, absolute paths and ".." components are refused by name. Inside a directory,
@@ -52,7 +55,11 @@ func runVerify(o *verifyOptions, s Streams) error {
 		if problems == nil {
 			problems = []bundle.Problem{}
 		}
-		if err := enc.Encode(map[string]any{"bundle": o.bundle, "ok": v.OK(), "files": v.Files, "problems": problems}); err != nil {
+		out := map[string]any{"bundle": o.bundle, "ok": v.OK(), "files": v.Files, "problems": problems}
+		if a := v.Statement; a != nil {
+			out["statement"] = map[string]string{"image": a.Image, "imageDigest": a.ImageDigest, "sha256sums": a.SumsSHA256}
+		}
+		if err := enc.Encode(out); err != nil {
 			return err
 		}
 	} else {
@@ -61,6 +68,9 @@ func runVerify(o *verifyOptions, s Streams) error {
 		}
 		if v.OK() {
 			fmt.Fprintf(s.Out, "ok: %d files match SHA256SUMS, and there is no other file\n", v.Files)
+		}
+		if a := v.Statement; a != nil && v.OK() {
+			fmt.Fprintf(s.Out, "statement: names image %s (%s) and SHA256SUMS sha256:%s (unsigned)\n", a.Image, a.ImageDigest, a.SumsSHA256)
 		}
 	}
 	if !v.OK() {

@@ -152,3 +152,21 @@ func against(dir, target, test string) *smoke.Against {
 	}
 	return &smoke.Against{Reference: ref.Smoke()}
 }
+
+// withBundleReferences attaches to each compare and bench test of a bundle
+// the reference the bundle carries for it, or says it carries none.
+func withBundleReferences(tests []smoke.Test, refs map[string]*evidence.Reference, target string) []smoke.Test {
+	out := make([]smoke.Test, len(tests))
+	for i, t := range tests {
+		if smoke.WantsReference(t) {
+			if r, ok := refs[t.Name]; ok {
+				t.Against = &smoke.Against{Reference: r.Smoke()}
+			} else {
+				t.Against = &smoke.Against{Missing: fmt.Sprintf("the bundle carries no reference for test %q, so it cannot be compared here; the contributor records one (macabox reference record %s --image REF_IMAGE) and exports again",
+					t.Name, target)}
+			}
+		}
+		out[i] = t
+	}
+	return out
+}

@@ -206,21 +206,35 @@ func lines(s string) []string {
 // was tested and each test's outcome, for a bundle's evidence and for a
 // reproduction to show beside its own.
 type CTRFResults struct {
-	Target, Image, ImageID string
-	RepoDigests            []string
-	Platform               Platform
-	OK                     bool
-	Started                time.Time
-	Tests                  []CTRFTest
+	Target      string     `json:"target"`
+	Image       string     `json:"image"`
+	ImageID     string     `json:"imageId"`
+	RepoDigests []string   `json:"repoDigests,omitempty"`
+	Platform    Platform   `json:"platform"`
+	OK          bool       `json:"ok"`
+	Started     time.Time  `json:"started"`
+	Tests       []CTRFTest `json:"tests"`
 }
 
 // CTRFTest is one test of a CTRF report.
 type CTRFTest struct {
-	Name, Status, Message string
-	// Medians are a bench test's medians by metric name.
-	Medians map[string]float64
+	Name    string `json:"name"`
+	Status  Status `json:"status"`
+	Message string `json:"message,omitempty"`
 	// Comparison is a compare test's summary.
-	Comparison string
+	Comparison string `json:"comparison,omitempty"`
+	// Metrics are a bench test's figures.
+	Metrics []CTRFMetric `json:"metrics,omitempty"`
+}
+
+// CTRFMetric is one benchmark metric of a CTRF report.
+type CTRFMetric struct {
+	Name            string   `json:"name"`
+	Unit            string   `json:"unit,omitempty"`
+	Median          float64  `json:"median"`
+	P95             float64  `json:"p95"`
+	ReferenceMedian *float64 `json:"referenceMedian,omitempty"`
+	Ratio           *float64 `json:"ratio,omitempty"`
 }
 
 // ReadCTRF reads a CTRF report written by WriteCTRF. A report of another
@@ -256,16 +270,19 @@ func ReadCTRF(data []byte) (*CTRFResults, error) {
 	}
 	out.Started, _ = time.Parse(time.RFC3339, doc.Timestamp)
 	for _, t := range doc.Results.Tests {
-		ct := CTRFTest{Name: t.Name, Status: t.RawStatus, Message: t.Message}
+		ct := CTRFTest{Name: t.Name, Status: Status(t.RawStatus), Message: t.Message}
 		var x ctrfTestExtra
 		if raw, ok := t.Extra[CTRFExtraKey]; ok && json.Unmarshal(raw, &x) == nil {
 			if x.Comparison != nil {
 				ct.Comparison = x.Comparison.Summary
 			}
 			if x.Bench != nil {
-				ct.Medians = map[string]float64{}
 				for _, m := range x.Bench.Metrics {
-					ct.Medians[m.Name] = m.Stats.Median
+					cm := CTRFMetric{Name: m.Name, Unit: m.Unit, Median: m.Stats.Median, P95: m.Stats.P95, Ratio: m.Ratio}
+					if m.Reference != nil {
+						cm.ReferenceMedian = &m.Reference.Median
+					}
+					ct.Metrics = append(ct.Metrics, cm)
 				}
 			}
 		}

@@ -228,7 +228,7 @@ func TestCTRFStatusesAndReadBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.Target != "demo" || got.ImageID != referenceReport().ImageID || len(got.Tests) != 3 ||
-		got.Tests[2].Medians["tokens/s"] != 1100 || !strings.HasPrefix(got.Tests[1].Comparison, "field $.loss") {
+		got.Tests[2].Metrics[0].Median != 1100 || *got.Tests[2].Metrics[0].ReferenceMedian != 2200 || !strings.HasPrefix(got.Tests[1].Comparison, "field $.loss") {
 		t.Errorf("read back %+v", got)
 	}
 	if _, err := ReadCTRF([]byte(`{"reportFormat": "CTRF", "results": {}}`)); err == nil {
