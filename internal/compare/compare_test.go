@@ -2,6 +2,7 @@ package compare
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -184,5 +185,24 @@ func TestStats(t *testing.T) {
 	}
 	if _, ok := MedianRatio(Stats{N: 1, Median: 50}, Stats{N: 1}); ok {
 		t.Error("a ratio to a zero median")
+	}
+}
+
+// BenchmarkRatio times the similarity ratio of two texts of n characters
+// that differ in about one character of ten: what an OCR page costs.
+func BenchmarkRatio(b *testing.B) {
+	for _, n := range []int{5_000, 20_000} {
+		a := []rune(strings.Repeat("MinerU turns PDFs into Markdown. ", n/33+1))[:n]
+		c := append([]rune(nil), a...)
+		for i := 0; i < n; i += 10 {
+			c[i] = 'x'
+		}
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Ratio(string(a), string(c)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
