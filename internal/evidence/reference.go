@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/ccf-ai-infra/macabox/internal/compare"
-	"github.com/ccf-ai-infra/macabox/internal/hostcheck"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
 
@@ -72,9 +71,9 @@ type Provenance struct {
 	// Device is the device profile and what the container saw through it.
 	Device   Device         `json:"device"`
 	Platform smoke.Platform `json:"platform"`
-	// Host are the host's facts as doctor finds them (Docker, BuildKit,
-	// driver, cgroup); paths of the host are left out.
-	Host hostcheck.Facts `json:"host"`
+	// Host are the host's facts as doctor finds them (Docker, driver,
+	// MACA, limits, cgroup), by name; no paths of the host.
+	Host map[string]string `json:"host"`
 	// Recorded is when, in UTC; Macabox the version that recorded it.
 	Recorded time.Time `json:"recorded"`
 	Macabox  string    `json:"macabox,omitempty"`
@@ -90,14 +89,13 @@ type Device struct {
 	GPUs   int    `json:"gpus,omitempty"`
 }
 
-// NewProvenance describes a run from its report, the device profile it
-// used and the host's facts.
-func NewProvenance(rep *smoke.Report, profile string, host hostcheck.Facts, version string, now time.Time) Provenance {
-	host.FreeDiskPath, host.FreeDiskBytes = "", 0
+// NewProvenance describes a run from its report and the device profile it
+// used.
+func NewProvenance(rep *smoke.Report, profile string, version string, now time.Time) Provenance {
 	return Provenance{
 		Image: rep.Image, ImageID: rep.ImageID, RepoDigests: rep.RepoDigests,
 		Device:   Device{Profile: profile, Model: rep.Platform.Accelerator, Driver: rep.Platform.Driver, GPUs: rep.Platform.GPUs},
-		Platform: rep.Platform, Host: host, Recorded: now.UTC().Truncate(time.Second), Macabox: version,
+		Platform: rep.Platform, Host: rep.Host, Recorded: now.UTC().Truncate(time.Second), Macabox: version,
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ccf-ai-infra/macabox/internal/evidence"
-	"github.com/ccf-ai-infra/macabox/internal/hostcheck"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
@@ -92,8 +91,7 @@ func RecordReferences(ctx context.Context, o ReferenceOptions) (*Recorded, error
 	if err != nil {
 		return nil, err
 	}
-	facts := hostcheck.Run(ctx, hostcheck.Options{Roots: o.Smoke.Device.Roots, Probes: hostcheck.Probes{Docker: cli.Version}}).Facts
-	prov := evidence.NewProvenance(rep, string(box.spec.Profile), facts, o.Version, now())
+	prov := evidence.NewProvenance(rep, string(box.spec.Profile), o.Version, now())
 	out := &Recorded{Dir: tt.refs, Report: rep}
 	for i, res := range rep.Results {
 		ref, err := evidence.NewReference(p.Target, tests[i], res, prov)

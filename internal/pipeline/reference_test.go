@@ -105,7 +105,7 @@ func TestRecordOnDebianCompareOnMACASim(t *testing.T) {
 	}
 	p := ref.Provenance
 	if p.Image != env.DebianRef || !strings.HasPrefix(p.ImageID, "sha256:") || p.Device.Profile != "none" ||
-		p.Platform.Arch == "" || p.Recorded.IsZero() || p.Host.Docker == "" || *ref.Output != "{\"loss\": 0.1234, \"steps\": 10}\n" {
+		p.Platform.Arch == "" || p.Recorded.IsZero() || p.Host["docker"] == "" || *ref.Output != "{\"loss\": 0.1234, \"steps\": 10}\n" {
 		t.Errorf("provenance or output: %+v %q", p, *ref.Output)
 	}
 
@@ -174,6 +174,9 @@ func TestRecordOnDebianCompareOnMACASim(t *testing.T) {
 	}
 	if m := got["answer too different"].Message; !strings.Contains(m, "below threshold 0.900") {
 		t.Errorf("the failing similarity does not show the ratio and threshold: %q", m)
+	}
+	if rep.Host["docker"] == "" || rep.Platform.Arch == "" || !strings.HasPrefix(rep.ImageID, "sha256:") {
+		t.Errorf("the results do not carry the image and host they were measured on: %q %+v %v", rep.ImageID, rep.Platform, rep.Host)
 	}
 	b := got["throughput"].Bench
 	if b == nil || b.Metrics[0].Stats.Median != 50 || b.Metrics[0].Reference == nil || b.Metrics[0].Reference.Median != 100 || *b.Metrics[0].Ratio != 0.5 {

@@ -224,5 +224,8 @@ func runSmoke(ctx context.Context, cli *docker.Client, o SmokeOptions, r smokeRu
 	if err != nil {
 		return rep, markCannot(device.ExplainRunError(err, spec))
 	}
+	if wantsReference(r.tests) {
+		rep.Host = hostFacts(ctx, cli, o.Device.Roots)
+	}
 	return rep, nil
 }

@@ -33,6 +33,10 @@ type Report struct {
 	RepoDigests []string
 	// Platform is what the container saw of its host (CPU, GPU, driver).
 	Platform Platform
+	// Host are the host's facts as doctor finds them (Docker, driver,
+	// MACA, limits), by name; set for runs that compare or measure, whose
+	// results are worth only beside them.
+	Host map[string]string
 	// Simulated says the image's MACA is a stand-in, not MetaX software.
 	Simulated bool
 	RunID     string

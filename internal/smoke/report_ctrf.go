@@ -85,17 +85,18 @@ type ctrfEnvironment struct {
 
 // ctrfRun is the run-level extension: what was tested, where.
 type ctrfRun struct {
-	Schema      string       `json:"schema"`
-	Target      string       `json:"target"`
-	Image       string       `json:"image"`
-	ImageID     string       `json:"imageId,omitempty"`
-	RepoDigests []string     `json:"repoDigests,omitempty"`
-	Simulated   bool         `json:"simulated,omitempty"`
-	Platform    *Platform    `json:"platform,omitempty"`
-	Device      jsonDevice   `json:"device"`
-	OK          bool         `json:"ok"`
-	Incomplete  string       `json:"incomplete,omitempty"`
-	Summary     *jsonSummary `json:"summary,omitempty"`
+	Schema      string            `json:"schema"`
+	Target      string            `json:"target"`
+	Image       string            `json:"image"`
+	ImageID     string            `json:"imageId,omitempty"`
+	RepoDigests []string          `json:"repoDigests,omitempty"`
+	Simulated   bool              `json:"simulated,omitempty"`
+	Platform    *Platform         `json:"platform,omitempty"`
+	Host        map[string]string `json:"host,omitempty"`
+	Device      jsonDevice        `json:"device"`
+	OK          bool              `json:"ok"`
+	Incomplete  string            `json:"incomplete,omitempty"`
+	Summary     *jsonSummary      `json:"summary,omitempty"`
 }
 
 // ctrfTestExtra is a test's extension: its own kind of verdict and what it
@@ -126,7 +127,7 @@ func WriteCTRF(w io.Writer, r *Report) error {
 	start := r.Started.UnixMilli()
 	sum := jsonSummary{Total: s.Total, Passed: s.Passed, Failed: s.Failed, Errors: s.Errors, Skipped: s.Skipped, XFailed: s.XFailed}
 	run := ctrfRun{
-		Schema: CTRFSchema, Target: r.Target, Image: r.Image, ImageID: r.ImageID, RepoDigests: r.RepoDigests,
+		Schema: CTRFSchema, Target: r.Target, Image: r.Image, ImageID: r.ImageID, RepoDigests: r.RepoDigests, Host: r.Host,
 		Simulated: r.Simulated, Device: jsonDevice{Available: r.Device.Available, Reason: r.Device.Reason, Required: r.Device.Required},
 		OK: r.OK(), Incomplete: r.Incomplete, Summary: &sum,
 	}

@@ -19,6 +19,7 @@ const JSONSchema = "macabox.smoke/v1"
 //	  "imageId": "sha256:…",             its ID (config digest); absent when unknown
 //	  "repoDigests": ["repo@sha256:…"],  registry digests; absent when none
 //	  "platform": {"arch": "x86_64", "cpu": "…", "os": "…", "accelerator": "…", "driver": "…", "gpus": 1},
+//	  "host": {"docker": "…", "kernelDriver": "…", …},   doctor's facts; runs that compare or measure
 //	  "simulated": true,                 only for a simulated MACA image
 //	  "runId": "r1a2b3c4d5e6",           label value on the container
 //	  "container": "…",                  only when kept (--keep)
@@ -50,22 +51,23 @@ const JSONSchema = "macabox.smoke/v1"
 //
 // Optional fields are absent rather than empty.
 type jsonReport struct {
-	Schema      string       `json:"schema"`
-	Target      string       `json:"target"`
-	Image       string       `json:"image"`
-	ImageID     string       `json:"imageId,omitempty"`
-	RepoDigests []string     `json:"repoDigests,omitempty"`
-	Platform    *Platform    `json:"platform,omitempty"`
-	Simulated   bool         `json:"simulated,omitempty"`
-	RunID       string       `json:"runId"`
-	Container   string       `json:"container,omitempty"`
-	Device      jsonDevice   `json:"device"`
-	Started     string       `json:"started"`
-	Duration    json.Number  `json:"durationSeconds"`
-	OK          bool         `json:"ok"`
-	Incomplete  string       `json:"incomplete,omitempty"`
-	Summary     jsonSummary  `json:"summary"`
-	Tests       []jsonResult `json:"tests"`
+	Schema      string            `json:"schema"`
+	Target      string            `json:"target"`
+	Image       string            `json:"image"`
+	ImageID     string            `json:"imageId,omitempty"`
+	RepoDigests []string          `json:"repoDigests,omitempty"`
+	Platform    *Platform         `json:"platform,omitempty"`
+	Host        map[string]string `json:"host,omitempty"`
+	Simulated   bool              `json:"simulated,omitempty"`
+	RunID       string            `json:"runId"`
+	Container   string            `json:"container,omitempty"`
+	Device      jsonDevice        `json:"device"`
+	Started     string            `json:"started"`
+	Duration    json.Number       `json:"durationSeconds"`
+	OK          bool              `json:"ok"`
+	Incomplete  string            `json:"incomplete,omitempty"`
+	Summary     jsonSummary       `json:"summary"`
+	Tests       []jsonResult      `json:"tests"`
 }
 
 type jsonDevice struct {
@@ -111,7 +113,7 @@ type jsonTail struct {
 func WriteJSON(w io.Writer, r *Report) error {
 	s := r.Summary()
 	out := jsonReport{
-		Schema: JSONSchema, Target: r.Target, Image: r.Image, ImageID: r.ImageID, RepoDigests: r.RepoDigests,
+		Schema: JSONSchema, Target: r.Target, Image: r.Image, ImageID: r.ImageID, RepoDigests: r.RepoDigests, Host: r.Host,
 		Simulated: r.Simulated, RunID: r.RunID, Container: r.Container,
 		Device:     jsonDevice{Available: r.Device.Available, Reason: r.Device.Reason, Required: r.Device.Required},
 		Started:    r.Started.UTC().Format(time.RFC3339),
