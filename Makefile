@@ -29,8 +29,9 @@ lint: ## gofmt, go vet and shellcheck
 	$(GO) vet ./...
 	shellcheck $$(git ls-files '*.sh') .ci/run
 
-fuzz: ## fuzz the recipe loader for FUZZTIME (default 30s)
+fuzz: ## fuzz the recipe loader and the Dockerfile renderer, each for FUZZTIME (default 30s)
 	$(GO) test ./internal/recipe -run '^$$' -fuzz FuzzLoad -fuzztime $${FUZZTIME:-30s}
+	$(GO) test ./internal/plan -run '^$$' -fuzz FuzzRender -fuzztime $${FUZZTIME:-30s}
 
 bench: ## run the benchmarks (see docs/benchmarks.md)
 	bash bench/run.sh

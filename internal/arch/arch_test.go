@@ -26,6 +26,7 @@ var owners = map[string]string{
 	"github.com/tonistiigi/go-csvvalue":                "internal/builder",
 	"github.com/sirupsen/logrus":                       "internal/builder",
 	"google.golang.org/grpc":                           "internal/builder",
+	"github.com/gofrs/flock":                           "internal/builder",
 	"github.com/distribution/reference":                "internal/imageref",
 	"github.com/containerd/platforms":                  "internal/imageref",
 	"github.com/moby/moby/client":                      "internal/docker",

@@ -47,7 +47,8 @@ type Request struct {
 	// Name identifies the request in BuildMany and in messages (a target).
 	Name string
 	// Dockerfile is the rendered Dockerfile, built by the dockerfile.v0
-	// frontend that every BuildKit has built in.
+	// frontend that every BuildKit has built in, and by no other: a syntax
+	// directive in it is not obeyed.
 	Dockerfile []byte
 	// Target is a stage of the Dockerfile to stop at ("" = the last).
 	Target string
@@ -79,6 +80,10 @@ type Request struct {
 	// InputsHash is the caller's hash of the recipe inputs, recorded in the
 	// metadata.
 	InputsHash string
+	// LockDigest is the digest of the lock file a locked build pins its
+	// inputs with; with InputsHash and the rest of the request it makes
+	// the locked-inputs digest (LockedInputs).
+	LockDigest string
 	// Progress is the display to report on; nil shows nothing.
 	Progress *Progress
 	// LookupEnv resolves env= secrets; nil means the process environment.
@@ -114,8 +119,18 @@ type Result struct {
 	// BaseDigests are the resolved FROM images: reference → digest.
 	BaseDigests map[string]string
 	InputsHash  string
+	// LockedInputs is the request's locked-inputs digest, and
+	// FromLockedIndex says the image came from the locked index without a
+	// solve, every output already holding it.
+	LockedInputs    string
+	FromLockedIndex bool
 	// Loaded is what Docker reported after a load.
 	Loaded []string
+	// AlreadyLoaded says Docker held the image before the build: the load
+	// only tagged it. LayersSent and LayersKept count, for a load through
+	// a layout, the layers that went to Docker and those it already had.
+	AlreadyLoaded          bool
+	LayersSent, LayersKept int
 	// Steps and CachedSteps count the completed build steps and those
 	// BuildKit took from cache; CachedStepNames names the latter.
 	Steps           int
@@ -125,6 +140,15 @@ type Result struct {
 	ExporterResponse map[string]string
 	Duration         time.Duration
 }
+
+// frontendPinned is the frontend attribute that keeps the build in the
+// built-in dockerfile.v0 frontend. Without it, dockerfile.v0 hands the
+// whole build to whatever image a "# syntax=" directive (or a
+// BUILDKIT_SYNTAX build argument) names: an image pulled and run with the
+// build's context and secrets. The frontend treats a request that carries
+// the attribute as one already forwarded, and builds the Dockerfile itself;
+// only its presence counts. BuildKit has read it since before v0.8.
+const frontendPinned = "cmdline"
 
 const (
 	localContext    = "context"
@@ -142,14 +166,21 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	ctx = silence(ctx)
-	opt, loads, layouts, err := b.solveOpt(ctx, req)
+	if res, ok, err := b.shortCircuit(ctx, req); err != nil || ok {
+		if res != nil {
+			res.Duration = time.Since(start)
+		}
+		return res, err
+	}
+	opt, x, err := b.solveOpt(ctx, req)
 	if err != nil {
 		return nil, err
 	}
+	defer x.release()
 	tap := req.Progress.tap()
 	resp, err := b.bk.Solve(ctx, nil, opt, tap.ch)
 	tap.wait()
-	loaded, loadErr := finishLoads(loads, err)
+	loaded, loadErr := finishLoads(x.loads, err)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("build cancelled: %w", context.Cause(ctx))
@@ -163,14 +194,48 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, dir := range layouts {
+	for _, dir := range x.layouts {
 		if err := indexLayout(dir, resp.ExporterResponse); err != nil {
 			return nil, err
 		}
 	}
 	res.Loaded = loaded
+	if x.loadFrom != "" {
+		if err := b.loadAfterBuild(ctx, req, x, res); err != nil {
+			return nil, err
+		}
+	}
+	res.LockedInputs = req.LockedInputs()
+	b.recordLocked(req, res)
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// loadAfterBuild loads the image just exported into the layout x.loadFrom
+// into Docker, reporting on its own progress step.
+func (b *Builder) loadAfterBuild(ctx context.Context, req Request, x *exportPlan, res *Result) error {
+	step := req.Progress.Start("load into docker")
+	if res.ManifestDigest == "" {
+		return step.Done(errors.New("the exporter named no image manifest to load"))
+	}
+	im, err := OpenLayoutImage(x.loadFrom, res.ManifestDigest)
+	if err != nil {
+		return step.Done(fmt.Errorf("loading into docker: %w", err))
+	}
+	rep, err := b.docker.loadLayout(ctx, im, req.Tags)
+	if err != nil {
+		return step.Done(err)
+	}
+	step.Log([]byte(rep.String() + "\n"))
+	step.Done(nil)
+	res.Loaded, res.AlreadyLoaded = rep.Loaded, rep.Present
+	res.LayersSent, res.LayersKept = rep.Sent, rep.Kept
+	if x.cache != nil {
+		// Only a load that worked counts as a use of the cache's blobs.
+		err = x.cache.done(im.Digest)
+		x.cache = nil
+	}
+	return err
 }
 
 // silence keeps BuildKit's client from logging through logrus's global
@@ -223,7 +288,7 @@ func validateRequest(req Request) error {
 	return errors.Join(errs...)
 }
 
-func (b *Builder) solveOpt(ctx context.Context, req Request) (opt bkclient.SolveOpt, loads []*loadWriter, layouts []string, err error) {
+func (b *Builder) solveOpt(ctx context.Context, req Request) (opt bkclient.SolveOpt, x *exportPlan, err error) {
 	var mtime int64
 	if req.Epoch != nil {
 		mtime = *req.Epoch * int64(time.Second)
@@ -231,12 +296,12 @@ func (b *Builder) solveOpt(ctx context.Context, req Request) (opt bkclient.Solve
 	step := req.Progress.Start("prepare build context")
 	ctxFS, err := newFileContext(req.Files, mtime)
 	if err != nil {
-		return opt, nil, nil, step.Done(err)
+		return opt, nil, step.Done(err)
 	}
 	dfFS := newBytesContext(dockerfileName, req.Dockerfile, mtime)
 	step.Done(nil)
 
-	attrs := map[string]string{"filename": dockerfileName}
+	attrs := map[string]string{"filename": dockerfileName, frontendPinned: ""}
 	if req.Target != "" {
 		attrs["target"] = req.Target
 	}
@@ -256,7 +321,7 @@ func (b *Builder) solveOpt(ctx context.Context, req Request) (opt bkclient.Solve
 	for name, nc := range req.Contexts {
 		v, storeID, store, err := namedContextValue(nc)
 		if err != nil {
-			return opt, nil, nil, fmt.Errorf("base %q: %w", name, err)
+			return opt, nil, fmt.Errorf("base %q: %w", name, err)
 		}
 		attrs["context:"+namedContextKey(name)] = v
 		if store != nil {
@@ -271,7 +336,7 @@ func (b *Builder) solveOpt(ctx context.Context, req Request) (opt bkclient.Solve
 	}
 	sec, err := secretsAttachable(req.Secrets, lookup)
 	if err != nil {
-		return opt, nil, nil, err
+		return opt, nil, err
 	}
 	if sec != nil {
 		attachables = append(attachables, sec)
@@ -279,15 +344,15 @@ func (b *Builder) solveOpt(ctx context.Context, req Request) (opt bkclient.Solve
 
 	if b.caps.Docker == "" && hasOutput(req, OutputLoad) {
 		if err := b.docker.ping(ctx); err != nil {
-			return opt, nil, nil, err
+			return opt, nil, err
 		}
 	}
-	exports, loads, layouts, err := b.exports(ctx, req, req.Progress)
+	x, err = b.exports(ctx, req, req.Progress)
 	if err != nil {
-		return opt, nil, nil, err
+		return opt, nil, err
 	}
 	return bkclient.SolveOpt{
-		Exports:       exports,
+		Exports:       x.entries,
 		LocalMounts:   map[string]fsutil.FS{localContext: ctxFS, localDockerfile: dfFS},
 		OCIStores:     stores,
 		SharedKey:     ctxFS.stamp + dfFS.stamp,
@@ -296,7 +361,7 @@ func (b *Builder) solveOpt(ctx context.Context, req Request) (opt bkclient.Solve
 		CacheExports:  cacheEntries(req.CacheTo, true),
 		CacheImports:  cacheEntries(req.CacheFrom, false),
 		Session:       attachables,
-	}, loads, layouts, nil
+	}, x, nil
 }
 
 func hasOutput(req Request, t OutputType) bool {

@@ -42,6 +42,14 @@ type ConnectOptions struct {
 	// images into Docker. It is called only when one is needed; nil means
 	// there is none, and a load fails saying so.
 	Docker func() (*docker.Client, error)
+	// LoadCache is the directory of the load cache that images bound for
+	// Docker pass through (see loadCache); "" streams them through
+	// BuildKit's docker exporter instead, which sends every layer on
+	// every load.
+	LoadCache string
+	// LockedIndex is the file that records which image each locked build
+	// produced (see Builder.shortCircuit); "" never skips a solve.
+	LockedIndex string
 }
 
 // Builder is a connection to one BuildKit instance and what it can do.
@@ -50,6 +58,8 @@ type Builder struct {
 	bk     *bkclient.Client
 	caps   Capabilities
 	docker *dockerAPI
+	// loadCache and lockedIndex are the ConnectOptions of the same names.
+	loadCache, lockedIndex string
 }
 
 // ResolveAddr picks the builder address: the --builder flag, else
@@ -76,7 +86,7 @@ func Connect(ctx context.Context, addr string, opts ConnectOptions) (*Builder, e
 	if timeout <= 0 {
 		timeout = defaultDialTimeout
 	}
-	b := &Builder{addr: addr, docker: newDockerAPI(opts.Docker)}
+	b := &Builder{addr: addr, docker: newDockerAPI(opts.Docker), loadCache: opts.LoadCache, lockedIndex: opts.LockedIndex}
 	var err error
 	if addr == DockerAddr {
 		err = b.connectDocker(ctx, timeout)

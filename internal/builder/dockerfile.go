@@ -18,6 +18,9 @@ type Dockerfile struct {
 	// Directives are the parser directives at the top (syntax, escape,
 	// check), in order.
 	Directives []DockerfileDirective
+	// Frontend is the frontend image the file names, as DockerfileFrontend
+	// finds it; "" when it names none.
+	Frontend string
 	// Stages are the stages, one per FROM, in order.
 	Stages []DockerfileStage
 	// Instructions are every instruction in order, FROM included.
@@ -80,7 +83,7 @@ func ParseDockerfile(data []byte) (*Dockerfile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing the Dockerfile: %w", withLine(err))
 	}
-	df := &Dockerfile{}
+	df := &Dockerfile{Frontend: DockerfileFrontend(data)}
 	for _, d := range found {
 		df.Directives = append(df.Directives, DockerfileDirective{Name: d.Name, Value: d.Value, Line: startLine(d.Location)})
 	}
@@ -110,6 +113,20 @@ func ParseDockerfile(data []byte) (*Dockerfile, error) {
 		})
 	}
 	return df, nil
+}
+
+// DockerfileFrontend is the frontend image a Dockerfile names, found the way
+// the dockerfile.v0 frontend finds it before reading anything else: a
+// syntax directive at the top (also after a byte order mark or a #! line,
+// or in // comments) or a JSON document with a "syntax" key. A frontend
+// that finds one hands the whole build to that image, unless the request
+// pins it (see Request). "" when the file names none.
+func DockerfileFrontend(data []byte) string {
+	ref, _, _, ok := parser.DetectSyntax(data)
+	if !ok {
+		return ""
+	}
+	return ref
 }
 
 // linesAsWritten joins lines first to last (1-based), without the carriage

@@ -91,3 +91,30 @@ func TestParseDockerfileRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestDockerfileFrontend: a frontend image is found wherever the
+// dockerfile.v0 frontend would find one and forward the build to it, not
+// only in a "# syntax=" line at the top; ParseDockerfile reports it too.
+func TestDockerfileFrontend(t *testing.T) {
+	const image = "example.com/frontend:1"
+	for name, src := range map[string]string{
+		"directive":       "# syntax=" + image + "\nFROM scratch\n",
+		"after escape":    "# escape=`\n# syntax = " + image + " --flag\nFROM scratch\n",
+		"after a shebang": "#!/usr/bin/env buildctl\n# syntax=" + image + "\nFROM scratch\n",
+		"after a BOM":     "\ufeff# syntax=" + image + "\nFROM scratch\n",
+		"// comment":      "// syntax=" + image + "\n",
+		"JSON":            `{"syntax": "` + image + `"}`,
+	} {
+		if got := DockerfileFrontend([]byte(src)); got != image {
+			t.Errorf("%s: frontend %q, want %q", name, got, image)
+		}
+		if df, err := ParseDockerfile([]byte(src)); err == nil && df.Frontend != image {
+			t.Errorf("%s: ParseDockerfile's frontend %q, want %q", name, df.Frontend, image)
+		}
+	}
+	src := "# Generated: no directive\n# syntax=" + image + "\nFROM scratch\n"
+	df, err := ParseDockerfile([]byte(src))
+	if err != nil || df.Frontend != "" || len(df.Directives) != 0 || DockerfileFrontend([]byte(src)) != "" {
+		t.Errorf("a syntax line after a comment is no directive, yet: %+v, %v", df, err)
+	}
+}

@@ -2,8 +2,6 @@ package builder
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"os"
 	"path/filepath"
@@ -184,8 +182,9 @@ func (s *layoutStore) Writer(ctx context.Context, opts ...content.WriterOpt) (co
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(wo.Ref))
-	f, err := os.Create(filepath.Join(dir, hex.EncodeToString(sum[:])))
+	// A name of its own: another process may be writing the same blob
+	// into a shared layout (the load cache) at the same time.
+	f, err := os.CreateTemp(dir, "ingest-*")
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ func (b *Builder) Lint(ctx context.Context, req Request) ([]LintWarning, error) 
 	}
 	req.Outputs, req.CacheTo, req.CacheFrom = nil, nil, nil
 	ctx = silence(ctx)
-	opt, _, _, err := b.solveOpt(ctx, req)
+	opt, _, err := b.solveOpt(ctx, req)
 	if err != nil {
 		return nil, err
 	}

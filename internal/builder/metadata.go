@@ -20,6 +20,9 @@ type Metadata struct {
 	Reproducible    bool              `json:"reproducible"`
 	BaseDigests     map[string]string `json:"baseDigests,omitempty"`
 	InputsHash      string            `json:"inputsHash,omitempty"`
+	// LockedInputs is the locked-inputs digest of a locked build, the key
+	// under which the local index records this image.
+	LockedInputs string `json:"lockedInputs,omitempty"`
 }
 
 // Metadata is the result as a metadata document.
@@ -38,6 +41,7 @@ func (r *Result) Metadata() Metadata {
 		Reproducible:    r.Epoch != nil,
 		BaseDigests:     r.BaseDigests,
 		InputsHash:      r.InputsHash,
+		LockedInputs:    r.LockedInputs,
 	}
 }
 

@@ -165,9 +165,37 @@ func imageAttrs(epoch *int64, tags []string, embedded bool) map[string]string {
 	return attrs
 }
 
+// exportPlan is how a build's outputs are exported: BuildKit's entries, and
+// what the build does with them afterwards.
+type exportPlan struct {
+	entries []bkclient.ExportEntry
+	// loads are tarballs streamed into Docker while BuildKit writes them.
+	loads []*loadWriter
+	// layouts are the OCI directories to index once the image is known.
+	layouts []string
+	// loadFrom is the OCI layout to load into Docker after the build, and
+	// cache the load cache when that layout is the cache.
+	loadFrom string
+	cache    *loadCache
+}
+
+// release lets go of the load cache when the build ends without a load.
+func (x *exportPlan) release() {
+	if x.cache != nil {
+		_ = x.cache.done("")
+		x.cache = nil
+	}
+}
+
 // exports turns outputs into BuildKit export entries. Loads into Docker
 // return their writer so the build can wait for Docker's answer.
-func (b *Builder) exports(ctx context.Context, req Request, progress *Progress) (entries []bkclient.ExportEntry, loads []*loadWriter, layouts []string, err error) {
+func (b *Builder) exports(ctx context.Context, req Request, progress *Progress) (x *exportPlan, err error) {
+	x = &exportPlan{}
+	defer func() {
+		if err != nil {
+			x.release()
+		}
+	}()
 	embedded := b.caps.Docker != ""
 	for _, o := range req.Outputs {
 		attrs := imageAttrs(req.Epoch, req.Tags, embedded)
@@ -175,28 +203,46 @@ func (b *Builder) exports(ctx context.Context, req Request, progress *Progress) 
 		switch {
 		case o.Type == OutputLoad && embedded:
 			// moby writes straight into Docker's store.
+		case o.Type == OutputLoad && b.loadCache != "" && ociDirOutput(req.Outputs) != "":
+			// The OCI directory the build writes anyway is the layout to
+			// load from.
+			x.loadFrom = ociDirOutput(req.Outputs)
+			continue
+		case o.Type == OutputLoad && b.loadCache != "":
+			cache, err := openLoadCache(b.loadCache)
+			if err != nil {
+				return x, err
+			}
+			x.cache, x.loadFrom = cache, cache.dir
+			store, err := newLayoutStore(cache.dir)
+			if err != nil {
+				return x, err
+			}
+			e.Type = bkclient.ExporterOCI
+			attrs["tar"] = "false"
+			e.OutputStore = store
 		case o.Type == OutputLoad:
 			lw, err := b.docker.startLoad(ctx)
 			if err != nil {
-				return nil, nil, nil, err
+				return x, err
 			}
-			loads = append(loads, lw)
+			x.loads = append(x.loads, lw)
 			e.Output = func(map[string]string) (io.WriteCloser, error) {
 				return &stepCloser{WriteCloser: lw, step: progress.Start("load into docker")}, nil
 			}
 		case o.Type == OutputOCI && !isTarball(o.Dest):
 			// BuildKit takes one OCI store per solve, and writes into
 			// it only the blobs the layout lacks.
-			if len(layouts) > 0 {
-				return nil, nil, nil, fmt.Errorf("only one OCI directory output per build (%s and %s)", layouts[0], o.Dest)
+			if len(x.layouts) > 0 {
+				return x, fmt.Errorf("only one OCI directory output per build (%s and %s)", x.layouts[0], o.Dest)
 			}
 			attrs["tar"] = "false"
 			store, err := newLayoutStore(o.Dest)
 			if err != nil {
-				return nil, nil, nil, fmt.Errorf("output %s: %w", o.Dest, err)
+				return x, fmt.Errorf("output %s: %w", o.Dest, err)
 			}
 			e.OutputStore = store
-			layouts = append(layouts, o.Dest)
+			x.layouts = append(x.layouts, o.Dest)
 		case o.Type == OutputOCI || o.Type == OutputDocker:
 			e.Output = fileOutput(o.Dest)
 		case o.Type == OutputLocal:
@@ -204,22 +250,22 @@ func (b *Builder) exports(ctx context.Context, req Request, progress *Progress) 
 			e.OutputDir = o.Dest
 		case o.Type == OutputPush:
 			if len(req.Tags) == 0 {
-				return nil, nil, nil, fmt.Errorf("push needs at least one tag (--tag REGISTRY/NAME:TAG)")
+				return x, fmt.Errorf("push needs at least one tag (--tag REGISTRY/NAME:TAG)")
 			}
 			attrs["push"] = "true"
 			if allLoopback(req.Tags) {
 				attrs["registry.insecure"] = "true"
 			}
 		}
-		entries = append(entries, e)
+		x.entries = append(x.entries, e)
 	}
 	if len(req.Outputs) == 0 && !embedded && b.caps.hasExporter(bkclient.ExporterImage) {
 		// With nowhere to send the image, BuildKit would still build it but
 		// name no digest. An unnamed, unpushed image export costs only the
 		// manifest and config, and gives the digest the caller prints.
-		entries = append(entries, bkclient.ExportEntry{Type: bkclient.ExporterImage, Attrs: imageAttrs(req.Epoch, nil, false)})
+		x.entries = append(x.entries, bkclient.ExportEntry{Type: bkclient.ExporterImage, Attrs: imageAttrs(req.Epoch, nil, false)})
 	}
-	return entries, loads, layouts, nil
+	return x, nil
 }
 
 // indexLayout records the exported image in the layout's index.json, as
@@ -238,14 +284,24 @@ func indexLayout(dir string, resp map[string]string) error {
 	if err := json.Unmarshal(dt, &desc); err != nil {
 		return fmt.Errorf("output %s: %w", dir, err)
 	}
-	names := []ociindex.NameOrTag{ociindex.Tag("latest")}
+	var names []string
 	if n := resp["image.name"]; n != "" {
-		names = nil
-		for _, name := range strings.Split(n, ",") {
-			names = append(names, ociindex.Name(name))
+		names = strings.Split(n, ",")
+	}
+	return putIndex(dir, desc, names)
+}
+
+// putIndex records desc in the layout's index.json under names (normalized
+// as BuildKit names them), or "latest" when there are none.
+func putIndex(dir string, desc ocispec.Descriptor, names []string) error {
+	tags := []ociindex.NameOrTag{ociindex.Tag("latest")}
+	if len(names) > 0 {
+		tags = nil
+		for _, name := range names {
+			tags = append(tags, ociindex.Name(name))
 		}
 	}
-	if err := ociindex.NewStoreIndex(dir).Put(desc, names...); err != nil {
+	if err := ociindex.NewStoreIndex(dir).Put(desc, tags...); err != nil {
 		return fmt.Errorf("output %s: %w", dir, err)
 	}
 	return nil

@@ -251,3 +251,20 @@ func TestStepErrorMessage(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// TestRequestPinsTheFrontend: every solve carries the frontend attribute
+// that stops dockerfile.v0 from handing the build to an image a syntax
+// directive or a BUILDKIT_SYNTAX build argument names.
+func TestRequestPinsTheFrontend(t *testing.T) {
+	b := &Builder{}
+	opt, _, err := b.solveOpt(context.Background(), Request{
+		Dockerfile: []byte("# syntax=example.com/frontend:1\nFROM scratch\n"),
+		Args:       map[string]string{"BUILDKIT_SYNTAX": "example.com/frontend:2"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := opt.FrontendAttrs["cmdline"]; !ok || opt.Frontend != "dockerfile.v0" {
+		t.Errorf("frontend %s with attributes %v: want dockerfile.v0 with cmdline set (got %q)", opt.Frontend, opt.FrontendAttrs, v)
+	}
+}

@@ -308,6 +308,9 @@ func bundleFiles(e *Expected) []docFile {
 	out := []docFile{
 		{DockerfileName, "the exact Dockerfile that was built", "构建所用的 Dockerfile（原样）"},
 	}
+	if e.Lock != nil {
+		out = append(out, docFile{e.Lock.File, "the lock file the build was pinned with", "构建所用的锁文件"})
+	}
 	if len(e.Context) > 0 {
 		out = append(out, docFile{"recipes/…", fmt.Sprintf("the build context: %d file(s) the Dockerfile copies", len(e.Context)), fmt.Sprintf("构建上下文：Dockerfile 复制的 %d 个文件", len(e.Context))})
 	}

@@ -3,7 +3,6 @@ package bundle
 import (
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 
 	"github.com/ccf-ai-infra/macabox/internal/evidence"
@@ -11,7 +10,8 @@ import (
 )
 
 // A bundle's evidence: what its image is judged on besides "it runs". The
-// files live under evidence/ and are listed in SHA256SUMS like the rest;
+// files live under evidence/ (the lock, when there is one, is the bundle's
+// own lock.yaml) and are listed in SHA256SUMS like the rest;
 // the in-toto statement (evidence.StatementName) sits beside SHA256SUMS,
 // unlisted, and names SHA256SUMS's digest, so that signing it signs the
 // whole bundle.
@@ -34,6 +34,11 @@ var evidenceDocFiles = []docFile{
 	{"attestation.intoto.json", "unsigned in-toto statement naming the image and SHA256SUMS: sign it with your own key; the one file SHA256SUMS does not list", "未签名的 in-toto 声明，指明镜像与 SHA256SUMS：请用自己的密钥签名；SHA256SUMS 唯一不列出的文件"},
 }
 
+// maxEvidenceBytes caps an evidence file a reproduction reads back: a
+// reference holds at most a captured output (1 MiB per stream) and a test
+// report a few of those.
+const maxEvidenceBytes = 32 << 20
+
 // Evidence is what the pipeline hands a bundle besides the build.
 type Evidence struct {
 	// References are the target's reference files, by file name.
@@ -41,10 +46,6 @@ type Evidence struct {
 	// TestReport is the contributor's last test report, CTRF as macabox
 	// test writes it; nil when none was given.
 	TestReport []byte
-	// LockName and Lock are the target's lock file; nil for an unlocked
-	// build.
-	LockName string
-	Lock     []byte
 	// OS is the base's os as its recipe gives it, which says whose dpkg
 	// packages the SBOM lists.
 	OS string
@@ -59,9 +60,6 @@ func (in *contents) evidenceFiles() (Files, error) {
 	}
 	if e.TestReport != nil {
 		out = append(out, File{Name: ResultsName, Data: e.TestReport})
-	}
-	if e.Lock != nil {
-		out = append(out, File{Name: evidenceDir + "/" + path.Base(e.LockName), Data: e.Lock})
 	}
 	pkgs := make([]evidence.Package, 0, len(in.Expected.Installed))
 	for _, p := range in.Expected.Installed {
@@ -141,11 +139,8 @@ func predicate(in *contents, sbom []byte) (evidence.Predicate, error) {
 		BuildKit: e.BuildKit.Release(), SBOM: evidence.FileRecord{File: SBOMName, SHA256: evidence.SHA256(sbom)},
 		Bench: []evidence.BenchFigure{}, References: []evidence.ReferenceRecord{},
 	}
-	if ev.Lock != nil {
-		p.Lock = &evidence.LockRecord{FileRecord: evidence.FileRecord{File: evidenceDir + "/" + path.Base(ev.LockName), SHA256: evidence.SHA256(ev.Lock)}}
-		if in.Plan.Lock != nil {
-			p.Lock.Inputs = in.Plan.Lock.Inputs
-		}
+	if l := e.Lock; l != nil {
+		p.Lock = &evidence.LockRecord{FileRecord: evidence.FileRecord{File: l.File, SHA256: l.SHA256}, Inputs: l.Inputs}
 	}
 	if ev.TestReport != nil {
 		res, err := testedImage(e, ev.TestReport)
@@ -187,25 +182,26 @@ func predicate(in *contents, sbom []byte) (evidence.Predicate, error) {
 }
 
 // statementProblems checks the statement of a bundle against the bundle:
-// it must name the image expected.json records, this SHA256SUMS, and the
-// recipe inputs. A bundle without a statement has nothing to check here.
-func statementProblems(files map[string][]byte) ([]Problem, *evidence.Attested) {
-	data, ok := files[evidence.StatementName]
+// it must name the image expected.json records, this SHA256SUMS (sumsSHA,
+// hex) and the recipe inputs. kept holds the files reading kept. A bundle
+// without a statement has nothing to check here.
+func statementProblems(kept map[string][]byte, sumsSHA string) ([]Problem, *evidence.Attested) {
+	data, ok := kept[evidence.StatementName]
 	if !ok {
 		return nil, nil
 	}
 	mismatch := func(format string, args ...any) Problem {
-		return Problem{Kind: ProblemMismatch, Path: evidence.StatementName, Detail: fmt.Sprintf(format, args...)}
+		return Problem{Kind: ProblemMismatch, Path: evidence.StatementName, Detail: clip(fmt.Sprintf(format, args...))}
 	}
 	a, err := evidence.ParseStatement(data)
 	if err != nil {
 		return []Problem{mismatch("%v", err)}, nil
 	}
 	var out []Problem
-	if got := evidence.SHA256(files[SumsName]); got != a.SumsSHA256 {
-		out = append(out, mismatch("names SHA256SUMS sha256 %s, the bundle's is %s", short(a.SumsSHA256), short(got)))
+	if sumsSHA != a.SumsSHA256 {
+		out = append(out, mismatch("names SHA256SUMS sha256 %s, the bundle's is %s", short(a.SumsSHA256), short(sumsSHA)))
 	}
-	if exp, err := parseExpected(files[ExpectedName]); err == nil {
+	if exp, err := parseExpected(kept[ExpectedName]); err == nil {
 		if exp.ManifestDigest != a.ImageDigest {
 			out = append(out, mismatch("names image %s, %s records %s", a.ImageDigest, ExpectedName, exp.ManifestDigest))
 		}
@@ -226,9 +222,13 @@ func referenceFileName(test string) string {
 func (b *Opened) Evidence(tests []smoke.Test) (map[string]*evidence.Reference, *smoke.CTRFResults, error) {
 	refs := map[string]*evidence.Reference{}
 	for _, t := range tests {
-		data, ok := b.Verified.files[referenceFileName(t.Name)]
-		if !ok {
+		name := referenceFileName(t.Name)
+		if _, ok := b.Verified.files[name]; !ok {
 			continue
+		}
+		data, err := b.read(name, maxEvidenceBytes)
+		if err != nil {
+			return nil, nil, err
 		}
 		r, err := evidence.ParseReference(data)
 		if err != nil {
@@ -237,7 +237,11 @@ func (b *Opened) Evidence(tests []smoke.Test) (map[string]*evidence.Reference, *
 		refs[t.Name] = r
 	}
 	var results *smoke.CTRFResults
-	if data, ok := b.Verified.files[ResultsName]; ok {
+	if _, ok := b.Verified.files[ResultsName]; ok {
+		data, err := b.read(ResultsName, maxEvidenceBytes)
+		if err != nil {
+			return nil, nil, err
+		}
 		r, err := smoke.ReadCTRF(data)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", ResultsName, err)

@@ -31,7 +31,7 @@ func verifyFiles(t *testing.T, files Files) *Verified {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "bundle")
 	writeRaw(t, dir, files)
-	v, err := Verify(dir)
+	v, err := Verify(t.Context(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,9 +51,34 @@ type Expected struct {
 	Steps  []Step  `json:"steps"`
 	Layers []Layer `json:"layers"`
 
+	// Lock says the build was pinned by a lock file, shipped as LockName;
+	// nil means nothing was locked. Unlocked lists what no lock pins: with
+	// a lock, run steps that fetch by themselves; without one, every base,
+	// package and repository the build resolved when it ran.
+	Lock     *LockInfo       `json:"lock,omitempty"`
+	Unlocked []UnlockedInput `json:"unlocked,omitempty"`
+
 	Installed []Package `json:"installed"`
 	// InventoryNote says how Installed was found and what it cannot see.
 	InventoryNote string `json:"inventoryNote"`
+}
+
+// LockInfo is the lock a locked build was pinned with.
+type LockInfo struct {
+	// File is the lock's name in the bundle.
+	File   string `json:"file"`
+	SHA256 string `json:"sha256"`
+	// Inputs is the recipe inputs digest the lock was made from; Current
+	// says it is the build's own.
+	Inputs  string `json:"inputs"`
+	Current bool   `json:"current"`
+}
+
+// UnlockedInput is one input no lock pins.
+type UnlockedInput struct {
+	Step   string `json:"step"`
+	Where  string `json:"where"`
+	Reason string `json:"reason"`
 }
 
 // MACA is the MACA SDK the base declares.

@@ -48,10 +48,10 @@ type LayerSide struct {
 	Base   bool   `json:"base,omitempty"`
 }
 
-// explain compares the rebuilt image with what the bundle recorded.
-// bundleFiles are the verified bundle's files (for the layer listings and
-// the recorded config); dockerfile is the bundle's Dockerfile as rebuilt.
-func explain(exp *Expected, bundleFiles map[string][]byte, rebuilt *builder.LayoutImage, dockerfile []byte) *Explanation {
+// explain compares the rebuilt image with what the bundle recorded. b is
+// the verified bundle (for the layer listings and the recorded config);
+// dockerfile is the bundle's Dockerfile as rebuilt.
+func explain(exp *Expected, b *Opened, rebuilt *builder.LayoutImage, dockerfile []byte) *Explanation {
 	x := &Explanation{Layer: -1}
 	origins := layerOrigins(rebuilt, dockerfile)
 	got := rebuilt.Manifest.Layers
@@ -72,14 +72,18 @@ func explain(exp *Expected, bundleFiles map[string][]byte, rebuilt *builder.Layo
 			continue
 		}
 		x.Layer, x.Actual = i, side
-		x.explainLayer(exp, want, side, bundleFiles, rebuilt, i)
+		x.explainLayer(exp, want, side, b, rebuilt, i)
 		return x
 	}
-	x.explainConfig(bundleFiles[ConfigName], rebuilt.ConfigRaw, exp, dockerfile)
+	recorded, err := b.read(ConfigName, readLimit[ConfigName])
+	if err != nil {
+		x.Notes = append(x.Notes, err.Error())
+	}
+	x.explainConfig(recorded, rebuilt.ConfigRaw, exp, dockerfile)
 	return x
 }
 
-func (x *Explanation) explainLayer(exp *Expected, want *Layer, side *LayerSide, bundleFiles map[string][]byte, rebuilt *builder.LayoutImage, i int) {
+func (x *Explanation) explainLayer(exp *Expected, want *Layer, side *LayerSide, b *Opened, rebuilt *builder.LayoutImage, i int) {
 	got := rebuilt.Manifest.Layers
 	if want != nil {
 		x.Expected = &LayerSide{Digest: want.Digest, DiffID: want.DiffID, Line: want.Line, Base: want.Base}
@@ -91,8 +95,8 @@ func (x *Explanation) explainLayer(exp *Expected, want *Layer, side *LayerSide, 
 		x.Summary = fmt.Sprintf("the rebuilt image has %d layers, the bundle recorded %d; layer %d is missing", len(got), len(exp.Layers), i)
 	case want.Base:
 		x.Summary = fmt.Sprintf("layer %d belongs to the base image, which differs: the rebuild did not start from the recorded base", i)
-		for _, b := range exp.Bases {
-			x.Notes = append(x.Notes, fmt.Sprintf("recorded base %s = %s (%s)", b.Ref, b.Digest, b.Source))
+		for _, base := range exp.Bases {
+			x.Notes = append(x.Notes, fmt.Sprintf("recorded base %s = %s (%s)", base.Ref, base.Digest, base.Source))
 		}
 	case want.DiffID == side.DiffID:
 		x.Summary = fmt.Sprintf("layer %d has the same content but was compressed differently (another BuildKit release or compression setting)", i)
@@ -124,17 +128,12 @@ func (x *Explanation) explainLayer(exp *Expected, want *Layer, side *LayerSide, 
 	if want == nil || side == nil || want.Files == "" {
 		return
 	}
-	listing, ok := bundleFiles[want.Files]
-	if !ok {
-		x.Notes = append(x.Notes, "the bundle has no file listing for this layer")
-		return
-	}
-	wantEntries, err := decodeListing(listing)
+	wantEntries, err := b.listing(want.Files)
 	if err != nil {
-		x.Notes = append(x.Notes, fmt.Sprintf("%s: %v", want.Files, err))
+		x.Notes = append(x.Notes, err.Error())
 		return
 	}
-	gotEntries, err := listBlob(rebuilt, i, nil)
+	gotEntries, err := listBlob(rebuilt, i, nil, true)
 	if err != nil {
 		x.Notes = append(x.Notes, fmt.Sprintf("listing the rebuilt layer: %v", err))
 		return

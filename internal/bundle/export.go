@@ -28,6 +28,8 @@ type WriteOptions struct {
 	Result      *builder.Result
 	// Layout is the OCI layout directory the image was exported to.
 	Layout string
+	// Lock is the content of the lock file a locked build was pinned with.
+	Lock []byte
 	// Out is a directory (new or empty) or a .tar.gz file.
 	Out string
 	// Evidence is what the bundle carries besides the build.
@@ -70,7 +72,7 @@ func Write(o WriteOptions) (*ExportResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	var warnings []string
+	warnings := in.Warnings
 	for _, u := range unchecked {
 		warnings = append(warnings, "smoke.sh cannot check "+u)
 	}
@@ -119,6 +121,15 @@ func gather(o WriteOptions, req builder.Request, res *builder.Result, im *builde
 	for _, a := range p.Args {
 		e.Args = append(e.Args, Arg{Name: a.Name, Value: a.Value})
 	}
+	if p.Lock != nil {
+		if o.Lock == nil {
+			return nil, errors.New("the plan is locked but the lock file was not given")
+		}
+		e.Lock = &LockInfo{File: LockName, SHA256: sha256Hex(o.Lock), Inputs: p.Lock.Inputs, Current: p.Lock.Current}
+	}
+	for _, u := range p.UnlockedInputs() {
+		e.Unlocked = append(e.Unlocked, UnlockedInput{Step: u.Step, Where: u.Pos.String(), Reason: u.Reason})
+	}
 	ctxData := map[string][]byte{}
 	for _, c := range p.Context {
 		data, err := os.ReadFile(c.Path)
@@ -132,7 +143,7 @@ func gather(o WriteOptions, req builder.Request, res *builder.Result, im *builde
 		e.Context = append(e.Context, ContextFile{Name: c.Name, Mode: fmt.Sprintf("%04o", c.Mode), SHA256: c.SHA256})
 	}
 	e.Steps = steps(p, r)
-	layers, listings, installed, err := describeLayers(im, r)
+	layers, listings, installed, warnings, err := describeLayers(im, r)
 	if err != nil {
 		return nil, err
 	}
@@ -146,9 +157,9 @@ func gather(o WriteOptions, req builder.Request, res *builder.Result, im *builde
 		tests = append(tests, t.Test)
 	}
 	return &contents{
-		Plan: p, Rendered: r, About: AboutFrom(o.Set, p), Expected: e, Image: req.Tags[0],
+		Plan: p, Rendered: r, About: AboutFrom(o.Set, p), Expected: e, Image: req.Tags[0], Lock: o.Lock,
 		Tests: tests, Context: ctxData, Listings: listings,
-		ConfigRaw: im.ConfigRaw, ImageEnv: env,
+		ConfigRaw: im.ConfigRaw, ImageEnv: env, Warnings: warnings,
 	}, nil
 }
 
@@ -192,14 +203,7 @@ func bases(refs []string, contexts map[string]builder.NamedContext, resolved map
 func secretIDs(p *plan.Plan) []string {
 	var ids []string
 	for _, s := range p.Steps {
-		var list []string
-		switch {
-		case s.Run != nil:
-			list = s.Run.Secrets
-		case s.Pip != nil:
-			list = s.Pip.Secrets
-		}
-		for _, id := range list {
+		for _, id := range s.SecretIDs() {
 			if !slices.Contains(ids, id) {
 				ids = append(ids, id)
 			}
@@ -235,14 +239,14 @@ func steps(p *plan.Plan, r *plan.Rendered) []Step {
 // files of the layers the build made, and takes the package inventory from
 // them. Base layers are not listed: a reviewer's base either has the
 // recorded digest or is reported as the difference.
-func describeLayers(im *builder.LayoutImage, r *plan.Rendered) ([]Layer, map[string][]byte, []Package, error) {
+func describeLayers(im *builder.LayoutImage, r *plan.Rendered) (layers []Layer, listings map[string][]byte, installed []Package, warnings []string, err error) {
 	origins := layerOrigins(im, r.Dockerfile)
 	if len(origins) != len(im.Manifest.Layers) {
-		return nil, nil, nil, fmt.Errorf("the image's history names %d layers but it has %d", len(origins), len(im.Manifest.Layers))
+		return nil, nil, nil, nil, fmt.Errorf("the image's history names %d layers but it has %d", len(origins), len(im.Manifest.Layers))
 	}
-	listings := map[string][]byte{}
+	listings = map[string][]byte{}
 	inv := newInventory()
-	layers := make([]Layer, 0, len(origins))
+	layers = make([]Layer, 0, len(origins))
 	width := len(fmt.Sprint(len(origins) - 1))
 	for i, d := range im.Manifest.Layers {
 		o := origins[i]
@@ -255,25 +259,30 @@ func describeLayers(im *builder.LayoutImage, r *plan.Rendered) ([]Layer, map[str
 		}
 		if !o.Base {
 			inv.step = l.Step
-			entries, err := listBlob(im, i, inv)
+			entries, err := listBlob(im, i, inv, false)
 			if err != nil {
-				return nil, nil, nil, fmt.Errorf("listing layer %d (%s): %w", i, d.Digest, err)
+				return nil, nil, nil, nil, fmt.Errorf("listing layer %d (%s): %w", i, d.Digest, err)
 			}
-			data, err := encodeListing(entries)
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			l.Files = fmt.Sprintf("%s/%0*d.files.tsv.gz", layersDir, width, i)
 			l.FileCount = len(entries)
-			listings[l.Files] = data
+			data, err := encodeListing(entries)
+			switch {
+			case errors.Is(err, errListingTooLarge):
+				warnings = append(warnings, fmt.Sprintf("layer %d (%d files) is not listed in the bundle: %v; reproduce cannot name the files that differ in it", i, len(entries), err))
+			case err != nil:
+				return nil, nil, nil, nil, err
+			default:
+				l.Files = fmt.Sprintf("%s/%0*d.files.tsv.gz", layersDir, width, i)
+				listings[l.Files] = data
+			}
 		}
 		layers = append(layers, l)
 	}
-	return layers, listings, inv.packages(), nil
+	return layers, listings, inv.packages(), warnings, nil
 }
 
-// listBlob lists one layer, feeding the inventory when one is given.
-func listBlob(im *builder.LayoutImage, i int, inv *inventory) ([]fileEntry, error) {
+// listBlob lists one layer, feeding the inventory when one is given;
+// capped keeps to the listing limits.
+func listBlob(im *builder.LayoutImage, i int, inv *inventory, capped bool) ([]fileEntry, error) {
 	rc, err := im.OpenLayer(i)
 	if err != nil {
 		return nil, err
@@ -284,7 +293,7 @@ func listBlob(im *builder.LayoutImage, i int, inv *inventory) ([]fileEntry, erro
 	if inv != nil {
 		wants, add = inv.wants, inv.add
 	}
-	entries, err := listLayer(rc, im.Manifest.Layers[i].MediaType, wants, add)
+	entries, err := listLayer(rc, im.Manifest.Layers[i].MediaType, capped, wants, add)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,9 @@ const (
 	TestsName      = "tests.json"
 	DockerfileName = "Dockerfile"
 	ConfigName     = "image-config.json"
-	layersDir      = "layers"
+	// LockName is the lock file of a locked build.
+	LockName  = "lock.yaml"
+	layersDir = "layers"
 )
 
 // File is one file of a bundle. Every file is a regular file with mode 0644
@@ -140,4 +142,18 @@ func writeDir(dir string, files Files, epoch int64) error {
 		}
 	}
 	return nil
+}
+
+// writeNew creates name under root with exactly mode (the umask aside):
+// O_EXCL, so nothing may already be there, not even a link.
+func writeNew(root *os.Root, name string, data []byte, mode fs.FileMode) error {
+	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	return errors.Join(err, f.Close())
 }

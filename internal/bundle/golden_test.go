@@ -112,7 +112,7 @@ func TestGoldenBundle(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	v, err := Verify(dir)
+	v, err := Verify(t.Context(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,13 +33,18 @@ type fileEntry struct {
 // listingHeader starts every layer listing, naming its columns.
 const listingHeader = "# macabox layer listing v1: path\ttype+mode\tuid:gid\tsize\tmtime\tsha256 or link target\n"
 
+// errListingTooLarge is a layer with more to list than a bundle's listing
+// may hold (maxListingEntries, maxListingBytes).
+var errListingTooLarge = fmt.Errorf("more than %d entries or %s to list, the most a layer listing holds", maxListingEntries, sizeText(maxListingBytes))
+
 // listLayer reads one layer blob (tar, optionally gzip'd) and returns its
 // entries in path order. capture is called with the content of the files
-// whose path it accepts, for the package inventory. The listing is the
+// whose path it accepts, for the package inventory. capped stops at the
+// listing limits, for a layer a hostile Dockerfile made. The listing is the
 // bundle's own format, fixed so that one layer always gives the same bytes
 // and a reviewer can read it with zcat; image libraries offer layer access,
 // not such a listing, and archive/tar is all it needs.
-func listLayer(r io.Reader, mediaType string, capture func(path string) bool, captured func(path string, data []byte)) ([]fileEntry, error) {
+func listLayer(r io.Reader, mediaType string, capped bool, capture func(path string) bool, captured func(path string, data []byte)) ([]fileEntry, error) {
 	var tr *tar.Reader
 	switch {
 	case strings.HasSuffix(mediaType, "+gzip") || strings.HasSuffix(mediaType, ".gzip"):
@@ -55,6 +60,7 @@ func listLayer(r io.Reader, mediaType string, capture func(path string) bool, ca
 		return nil, fmt.Errorf("layers of type %s cannot be listed", mediaType)
 	}
 	var out []fileEntry
+	var size int
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -62,6 +68,10 @@ func listLayer(r io.Reader, mediaType string, capture func(path string) bool, ca
 		}
 		if err != nil {
 			return nil, err
+		}
+		size += len(h.Name) + len(h.Linkname) + 100
+		if capped && (len(out) == maxListingEntries || size > maxListingBytes) {
+			return nil, errListingTooLarge
 		}
 		e := fileEntry{
 			Path: strings.TrimSuffix(strings.TrimPrefix(h.Name, "./"), "/"),
@@ -107,8 +117,12 @@ func listLayer(r io.Reader, mediaType string, capture func(path string) bool, ca
 }
 
 // encodeListing renders entries as the gzip'd TSV a bundle stores. The gzip
-// stream carries no name or time, so the same layer gives the same bytes.
+// stream carries no name or time, so the same layer gives the same bytes. A
+// listing larger than a reproduction reads is errListingTooLarge.
 func encodeListing(entries []fileEntry) ([]byte, error) {
+	if len(entries) > maxListingEntries {
+		return nil, errListingTooLarge
+	}
 	var raw bytes.Buffer
 	raw.WriteString(listingHeader)
 	for _, e := range entries {
@@ -121,6 +135,9 @@ func encodeListing(entries []fileEntry) ([]byte, error) {
 		}
 		fmt.Fprintf(&raw, "%s\t%c%04o\t%d:%d\t%d\t%d\t%s\n",
 			escapeField(e.Path), e.Type, e.Mode, e.UID, e.GID, e.Size, e.Mtime, escapeField(last))
+	}
+	if raw.Len() > maxListingBytes {
+		return nil, errListingTooLarge
 	}
 	var out bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&out, gzip.BestCompression)
@@ -136,20 +153,45 @@ func encodeListing(entries []fileEntry) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// decodeListing reads a listing written by encodeListing.
-func decodeListing(data []byte) ([]fileEntry, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(data))
+// listing reads the layer listing name of a verified bundle.
+func (b *Opened) listing(name string) ([]fileEntry, error) {
+	f, err := b.open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	entries, err := decodeListing(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return entries, nil
+}
+
+// decodeListing reads a listing written by encodeListing. The listing comes
+// from the bundle, so what it decompresses to is capped, in bytes and in
+// entries, like the bundle itself.
+func decodeListing(r io.Reader) ([]fileEntry, error) {
+	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, err
 	}
 	defer zr.Close()
-	sc := bufio.NewScanner(zr)
+	plain := &capped{r: zr, left: maxListingBytes}
+	sc := bufio.NewScanner(plain)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	tooLarge := fmt.Errorf("it decompresses to more than %s, the most macabox reads of a listing", sizeText(maxListingBytes))
 	var out []fileEntry
 	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
+		if plain.over {
+			// The line may be cut short where the cap fell.
+			return nil, tooLarge
+		}
 		if strings.HasPrefix(line, "#") {
 			continue
+		}
+		if len(out) == maxListingEntries {
+			return nil, fmt.Errorf("more than %d entries, the most macabox compares", maxListingEntries)
 		}
 		f := strings.Split(line, "\t")
 		if len(f) != 6 || len(f[1]) < 2 {
@@ -175,7 +217,34 @@ func decodeListing(data []byte) ([]fileEntry, error) {
 		}
 		out = append(out, e)
 	}
+	if plain.over {
+		return nil, tooLarge
+	}
 	return out, sc.Err()
+}
+
+// capped reads at most left bytes of r and then reports the end, noting
+// whether r had more.
+type capped struct {
+	r    io.Reader
+	left int64
+	over bool
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		if n, _ := c.r.Read(one[:]); n > 0 {
+			c.over = true
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 var fieldEscaper = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`)

@@ -1,9 +1,8 @@
 package bundle
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
+	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -12,121 +11,287 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"syscall"
 )
 
-// Limits on what a bundle may hold, so that a hostile tarball (a gzip bomb,
-// millions of entries) is refused instead of exhausting the machine.
-const (
-	maxBundleBytes = 2 << 30
-	maxBundleFiles = 200_000
-)
+// fileSum is what reading keeps of a regular file: its digest and size.
+// Contents are hashed as they stream by and never held whole.
+type fileSum struct {
+	sum  [sha256.Size]byte
+	size int64
+}
 
-// loaded is a bundle read into memory: its regular files, and the entries
-// that were refused. Nothing is written anywhere while reading.
-type loaded struct {
-	files   map[string][]byte
+// reader reads a bundle, tarball or directory, in one pass with bounded
+// memory: it keeps the names it met, the digests of the regular files, the
+// few small files it must parse (see keptLimit), and at most maxProblems
+// refusals. Every byte and every entry counts against the limits, and the
+// first limit reached stops the reading. Nothing is written anywhere unless
+// out is set.
+type reader struct {
+	ctx context.Context
+	// out, when set, receives a copy of every regular file, under its name.
+	out *os.Root
+
+	files   map[string]fileSum
+	dirs    map[string]bool
+	kept    map[string][]byte
 	refused []Problem
+	// stop says why reading ended before the bundle did; nil when it read
+	// everything.
+	stop *Problem
+	// read counts the bytes read, entries the entries met; done is set
+	// once the whole bundle was read.
+	read    int64
+	entries int
+	done    bool
+	// unwritten are files that could not be copied into out because an
+	// earlier entry took their place there.
+	unwritten []string
 }
 
-func (l *loaded) refuse(name, why string) {
-	l.refused = append(l.refused, Problem{Kind: ProblemRefused, Path: name, Detail: why})
+// errStop ends reading once a limit is reached; the reason is in reader.stop.
+var errStop = errors.New("reading stopped")
+
+func newReader(ctx context.Context, out *os.Root) *reader {
+	return &reader{ctx: ctx, out: out, files: map[string]fileSum{}, dirs: map[string]bool{}, kept: map[string][]byte{}}
 }
 
-// load reads a bundle directory or tarball. Errors are for a bundle that
-// cannot be read at all; entries that are not plain files are refused and
-// reported as problems.
-func load(p string) (*loaded, error) {
+// readBundle reads a bundle directory or tarball at p.
+func (r *reader) readBundle(p string) error {
 	fi, err := os.Stat(p)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if fi.IsDir() {
-		return loadDir(p)
+		err = r.readDir(p)
+	} else {
+		err = r.readTarballFile(p)
 	}
-	f, err := os.Open(p)
+	if r.stop != nil {
+		return nil
+	}
 	if err != nil {
-		return nil, err
+		if cerr := r.ctx.Err(); cerr != nil {
+			return cerr
+		}
+		return err
 	}
-	defer f.Close()
-	return loadTarball(f)
+	r.done = true
+	r.refuseFileDirClashes()
+	if len(r.refused) > 0 {
+		return nil // it does not verify: nothing is read from the copy
+	}
+	for _, name := range r.unwritten {
+		if _, ok := r.files[name]; ok {
+			return fmt.Errorf("%s could not be extracted: another name of the bundle takes its place on this system", clip(name))
+		}
+	}
+	return nil
 }
 
-// loadTarball reads a gzip'd tar entry by entry, never extracting: links,
-// devices, absolute paths, ".." components, duplicates and anything but
-// regular files and directories are refused by name.
-func loadTarball(r io.Reader) (*loaded, error) {
-	zr, err := gzip.NewReader(r)
+// refuse records an entry the bundle may not hold; past maxProblems,
+// reading stops.
+func (r *reader) refuse(name, why string) {
+	r.refused = append(r.refused, Problem{Kind: ProblemRefused, Path: clip(name), Detail: clip(why)})
+	if len(r.refused) >= maxProblems && !r.done {
+		r.stopAt(name, fmt.Sprintf("%d entries refused; nothing after them was read", len(r.refused)))
+	}
+}
+
+// stopAt ends reading at the entry name ("" for the bundle as a whole).
+func (r *reader) stopAt(name, why string) {
+	if r.stop == nil {
+		r.stop = &Problem{Kind: ProblemStopped, Path: clip(name), Detail: why}
+	}
+}
+
+// count adds n bytes read; past maxBundleBytes reading stops.
+func (r *reader) count(name string, n int64) error {
+	r.read += n
+	if r.read > maxBundleBytes {
+		r.stopAt(name, fmt.Sprintf("the bundle holds more than %s, the most a bundle may", sizeText(maxBundleBytes)))
+		return errStop
+	}
+	return nil
+}
+
+// entry checks one entry's name and counts it. It returns the clean name,
+// or ok false when the entry is refused or reading must stop.
+func (r *reader) entry(raw string) (name string, ok bool) {
+	r.entries++
+	if r.entries > maxBundleEntries {
+		r.stopAt(raw, fmt.Sprintf("the bundle has more than %d entries, the most a bundle may", maxBundleEntries))
+		return "", false
+	}
+	if len(raw) > maxNameBytes {
+		r.refuse(raw, fmt.Sprintf("a name of %d bytes; a bundle's names are at most %d", len(raw), maxNameBytes))
+		return "", false
+	}
+	name, why := entryName(raw)
+	if why != "" {
+		r.refuse(raw, why)
+		return "", false
+	}
+	return name, true
+}
+
+// dir records a directory entry.
+func (r *reader) dir(raw, name string) {
+	if name == "" {
+		return
+	}
+	if _, isFile := r.files[name]; isFile || r.dirs[name] {
+		r.refuse(raw, "named twice")
+		return
+	}
+	r.dirs[name] = true
+}
+
+// file reads one regular file from body, hashing it (and copying it into
+// out, and keeping it when it is one of the files kept). raw is its name as
+// the bundle spells it, name the clean one. body counts what it reads
+// against the limits (see counted).
+func (r *reader) file(raw, name string, body io.Reader) error {
+	if _, dup := r.files[name]; dup || r.dirs[name] {
+		r.refuse(raw, "named twice")
+		return nil
+	}
+	for d := path.Dir(name); d != "."; d = path.Dir(d) {
+		if _, isFile := r.files[d]; isFile {
+			r.refuse(raw, "its directory "+d+" is a file of the bundle")
+			return nil
+		}
+	}
+	sum := sha256.New()
+	sinks := []io.Writer{sum}
+	var keep *keeper
+	if limit, ok := keptLimit[name]; ok {
+		keep = &keeper{limit: limit}
+		sinks = append(sinks, keep)
+	}
+	out, err := r.create(name)
 	if err != nil {
-		return nil, fmt.Errorf("not a gzip'd tarball: %w", err)
+		return err
 	}
-	defer zr.Close()
-	l := &loaded{files: map[string][]byte{}}
-	dirs := map[string]bool{}
-	var total int64
-	tr := tar.NewReader(zr)
-	for n := 0; ; n++ {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
+	if out != nil {
+		sinks = append(sinks, out)
+	}
+	n, err := io.Copy(io.MultiWriter(sinks...), body)
+	if out != nil {
+		err = errors.Join(err, out.Close())
+	}
+	if err != nil {
+		if r.stop != nil {
+			return errStop
 		}
-		if err != nil {
-			return nil, fmt.Errorf("reading the tarball: %w", err)
+		return fmt.Errorf("reading %s: %w", clip(raw), err)
+	}
+	var fs fileSum
+	sum.Sum(fs.sum[:0])
+	fs.size = n
+	r.files[name] = fs
+	if keep != nil {
+		if keep.over {
+			r.refuse(raw, fmt.Sprintf("larger than %s, the most macabox reads of %s", sizeText(keep.limit), name))
+			return nil
 		}
-		if n >= maxBundleFiles {
-			return nil, fmt.Errorf("the tarball has more than %d entries", maxBundleFiles)
-		}
-		name, why := entryName(h.Name)
-		if why != "" {
-			l.refuse(h.Name, why)
-			continue
-		}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if name != "" {
-				if _, isFile := l.files[name]; isFile || dirs[name] {
-					l.refuse(h.Name, "named twice")
-					continue
-				}
-				dirs[name] = true
+		r.kept[name] = keep.data
+	}
+	return nil
+}
+
+// create opens a new file under out for name, or returns nil when there
+// is no out. A name another entry already took on disk (a directory made
+// for a later name, or the same name in another case on a system that
+// ignores case) is noted and not written: the clash is refused once every
+// name is known, or the bundle cannot be extracted here.
+func (r *reader) create(name string) (*os.File, error) {
+	if r.out == nil {
+		return nil, nil
+	}
+	if d := path.Dir(name); d != "." {
+		if err := r.out.MkdirAll(d, 0o700); err != nil {
+			if isTaken(err) {
+				r.unwritten = append(r.unwritten, name)
+				return nil, nil
 			}
-			continue
-		case tar.TypeReg:
-		case tar.TypeSymlink:
-			l.refuse(h.Name, "symbolic link to "+h.Linkname)
-			continue
-		case tar.TypeLink:
-			l.refuse(h.Name, "hard link to "+h.Linkname)
-			continue
-		case tar.TypeChar, tar.TypeBlock:
-			l.refuse(h.Name, "device file")
-			continue
-		case tar.TypeFifo:
-			l.refuse(h.Name, "named pipe")
-			continue
-		default:
-			l.refuse(h.Name, fmt.Sprintf("unsupported tar entry type %q", h.Typeflag))
-			continue
+			return nil, fmt.Errorf("extracting %s: %w", clip(name), err)
 		}
-		if name == "" {
-			l.refuse(h.Name, "a file without a name")
-			continue
-		}
-		if _, dup := l.files[name]; dup || dirs[name] {
-			l.refuse(h.Name, "named twice")
-			continue
-		}
-		total += h.Size
-		if h.Size < 0 || total > maxBundleBytes {
-			return nil, fmt.Errorf("the tarball holds more than %d bytes", maxBundleBytes)
-		}
-		data, err := io.ReadAll(io.LimitReader(tr, h.Size))
-		if err != nil {
-			return nil, fmt.Errorf("reading %s from the tarball: %w", name, err)
-		}
-		l.files[name] = data
 	}
-	l.refuseFileDirClashes()
-	return l, nil
+	f, err := r.out.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if isTaken(err) {
+			r.unwritten = append(r.unwritten, name)
+			return nil, nil
+		}
+		return nil, fmt.Errorf("extracting %s: %w", clip(name), err)
+	}
+	return f, nil
+}
+
+func isTaken(err error) bool {
+	return errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EISDIR)
+}
+
+// refuseFileDirClashes refuses files that another entry uses as a
+// directory. It looks at each name's parents without storing them, so a
+// deep tree costs time, not memory.
+func (r *reader) refuseFileDirClashes() {
+	clash := func(name string) {
+		for d := path.Dir(name); d != "."; d = path.Dir(d) {
+			if _, isFile := r.files[d]; isFile {
+				r.refuse(d, "is a file and a directory")
+				delete(r.files, d)
+			}
+		}
+	}
+	for name := range r.files {
+		clash(name)
+	}
+	for d := range r.dirs {
+		if _, isFile := r.files[d]; isFile {
+			r.refuse(d, "is a file and a directory")
+			delete(r.files, d)
+		}
+		clash(d)
+	}
+}
+
+// counted is a file's content as it is read: every byte counts against the
+// bundle's limit, and reading stops when the context is done.
+type counted struct {
+	r    io.Reader
+	rd   *reader
+	name string
+}
+
+func (c *counted) Read(p []byte) (int, error) {
+	if err := c.rd.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := c.r.Read(p)
+	if cerr := c.rd.count(c.name, int64(n)); cerr != nil {
+		return n, cerr
+	}
+	return n, err
+}
+
+// keeper keeps what is written to it up to limit bytes, and notes whether
+// there was more.
+type keeper struct {
+	limit int64
+	data  []byte
+	over  bool
+}
+
+func (k *keeper) Write(p []byte) (int, error) {
+	if int64(len(k.data)+len(p)) > k.limit {
+		k.over, k.data = true, nil
+	}
+	if !k.over {
+		k.data = append(k.data, p...)
+	}
+	return len(p), nil
 }
 
 // entryName cleans a tar entry's name: "./x" and "x/" are accepted as x,
@@ -140,160 +305,12 @@ func entryName(raw string) (string, string) {
 		return "", ""
 	case strings.HasPrefix(raw, "/"):
 		return "", "absolute path"
-	case strings.ContainsAny(raw, "\\\x00"):
-		return "", "backslash or NUL in the name"
+	case strings.ContainsAny(raw, "\\\x00\n\r"):
+		return "", "backslash, line break or NUL in the name"
 	case slices.Contains(strings.Split(n, "/"), ".."):
 		return "", "path with a .. component leaves the bundle"
 	case n == "" || path.Clean(n) != n:
 		return "", "name is not a clean relative path"
 	}
 	return n, ""
-}
-
-// refuseFileDirClashes refuses files that another entry uses as a directory.
-func (l *loaded) refuseFileDirClashes() {
-	for name := range l.files {
-		for d := path.Dir(name); d != "."; d = path.Dir(d) {
-			if _, isFile := l.files[d]; isFile {
-				l.refuse(d, "is a file and a directory")
-				delete(l.files, d)
-			}
-		}
-	}
-}
-
-// loadDir reads a bundle directory without following links: a symbolic
-// link, device or socket inside is refused, not read through. Files are
-// opened through an os.Root, so no name, and no directory swapped for a
-// link while the bundle is read, can lead outside dir.
-func loadDir(dir string) (*loaded, error) {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, fmt.Errorf("reading bundle %s: %w", dir, err)
-	}
-	defer root.Close()
-	l := &loaded{files: map[string][]byte{}}
-	var total int64
-	err = fs.WalkDir(root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if name == "." {
-			return nil
-		}
-		switch t := d.Type(); {
-		case t.IsDir():
-			return nil
-		case t&fs.ModeSymlink != 0:
-			target, _ := root.Readlink(name)
-			l.refuse(name, "symbolic link to "+target)
-			return nil
-		case !t.IsRegular():
-			l.refuse(name, "not a regular file ("+t.String()+")")
-			return nil
-		}
-		if len(l.files) >= maxBundleFiles {
-			return fmt.Errorf("more than %d files", maxBundleFiles)
-		}
-		data, err := readRegular(root, name)
-		if err != nil {
-			return err
-		}
-		total += int64(len(data))
-		if total > maxBundleBytes {
-			return fmt.Errorf("more than %d bytes", maxBundleBytes)
-		}
-		l.files[name] = data
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("reading bundle %s: %w", dir, err)
-	}
-	return l, nil
-}
-
-// readRegular reads a file that must still be a regular file once opened,
-// so one swapped for a link or a pipe after the walk is not read through.
-func readRegular(root *os.Root, name string) ([]byte, error) {
-	f, err := root.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	lfi, err := root.Lstat(name)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() || !os.SameFile(fi, lfi) {
-		return nil, fmt.Errorf("%s changed while it was read", name)
-	}
-	var b bytes.Buffer
-	if _, err := io.Copy(&b, io.LimitReader(f, maxBundleBytes+1)); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
-// extract writes verified files into a new directory under parent (the
-// system's temporary directory when empty), with the bundle's modes. It is
-// only ever called on a bundle that verified, so every name was checked;
-// the names are checked again, and written through an os.Root, so that
-// none can land outside the directory.
-func extract(files map[string][]byte, execs map[string]bool, parent string) (string, error) {
-	dir, err := os.MkdirTemp(parent, "macabox-bundle-")
-	if err != nil {
-		return "", err
-	}
-	if err := extractInto(dir, files, execs); err != nil {
-		os.RemoveAll(dir)
-		return "", err
-	}
-	return dir, nil
-}
-
-func extractInto(dir string, files map[string][]byte, execs map[string]bool) error {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		if err := checkName(n); err != nil {
-			return err
-		}
-		if err := root.MkdirAll(path.Dir(n), 0o755); err != nil {
-			return fmt.Errorf("extracting %s: %w", n, err)
-		}
-		mode := fs.FileMode(0o644)
-		if execs[n] {
-			mode = 0o755
-		}
-		if err := writeNew(root, n, files[n], mode); err != nil {
-			return fmt.Errorf("extracting %s: %w", n, err)
-		}
-	}
-	return nil
-}
-
-// writeNew creates name under root with exactly mode (the umask aside):
-// O_EXCL, so nothing may already be there, not even a link.
-func writeNew(root *os.Root, name string, data []byte, mode fs.FileMode) error {
-	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	return errors.Join(err, f.Close())
 }

@@ -9,9 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+	"text/template/parse"
 	"time"
 
 	"github.com/ccf-ai-infra/macabox/internal/device"
+	"github.com/ccf-ai-infra/macabox/internal/escape"
 	"github.com/ccf-ai-infra/macabox/internal/imageref"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
 	"github.com/ccf-ai-infra/macabox/internal/shell"
@@ -46,6 +48,10 @@ type contents struct {
 	ImageEnv []string
 	// Image is the name run.sh and build.sh give the image.
 	Image string
+	// Lock is the lock file's content for a locked build.
+	Lock []byte
+	// Warnings are what gathering found a reviewer will hit.
+	Warnings []string
 	// Evidence is what the bundle carries besides the build (evidence.go).
 	Evidence Evidence
 }
@@ -80,6 +86,9 @@ func (in *contents) files() (Files, []string, error) {
 	for _, c := range in.Expected.Context {
 		out = append(out, File{Name: c.Name, Exec: c.Exec(), Data: in.Context[c.Name]})
 	}
+	if in.Expected.Lock != nil {
+		out = append(out, File{Name: LockName, Data: in.Lock})
+	}
 	for name, data := range in.Listings {
 		out = append(out, File{Name: name, Data: data})
 	}
@@ -110,17 +119,29 @@ func (in *contents) files() (Files, []string, error) {
 	return append(out, evidenceFiles...), smokesh.Unchecked(checks), nil
 }
 
-// render executes templates/<name>.tmpl.
+// render executes templates/<name>.tmpl. In a Markdown template every
+// value is escaped for where it goes (see escapeValues), whatever it holds.
 func render(name string, data any) ([]byte, error) {
 	t, err := template.New(name+".tmpl").Funcs(template.FuncMap{
 		"sq": shell.Quote, "sqAll": shell.QuoteAll, "join": strings.Join,
-		"code": mdCode, "cell": mdCell, "stepNo": stepNo, "orDash": orDash,
-		"assignee": assigneeText, "benchRows": benchRows,
+		"stepNo": stepNo, "orDash": orDash, "assignee": assigneeText, "benchRows": benchRows,
 		"comment": shell.Comment, "icon": smoke.Icon, "sub": func(a, b int) int { return a - b },
 		"seconds": func(d time.Duration) string { return d.Round(100 * time.Millisecond).String() },
+		// The Markdown escapers, one per place a value can go.
+		"md":    func(v any) string { return escape.Markdown(fmt.Sprint(v)) },
+		"code":  func(v any) string { return escape.MarkdownCode(fmt.Sprint(v)) },
+		"fence": func(v any) string { return escape.MarkdownBlock(fmt.Sprint(v)) },
+		"html":  func(v any) string { return escape.HTML(fmt.Sprint(v)) },
+		"url":   func(v any) string { return escape.URL(fmt.Sprint(v)) },
+		"sh":    func(v any) string { return escape.Terminal(shell.Word(fmt.Sprint(v))) },
 	}).ParseFS(templates, "templates/"+name+".tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	if strings.HasSuffix(name, ".md") {
+		for _, tt := range t.Templates() {
+			escapeValues(tt.Tree, tt.Tree.Root)
+		}
 	}
 	var b bytes.Buffer
 	if err := t.Execute(&b, data); err != nil {
@@ -146,6 +167,8 @@ type scriptData struct {
 	RunFixed   []string
 	Memlock    int64
 	Privileged bool
+	// Header is the first line of the Dockerfile build.sh agrees to build.
+	Header string
 }
 
 func newScriptData(in *contents) (scriptData, error) {
@@ -153,6 +176,7 @@ func newScriptData(in *contents) (scriptData, error) {
 	d := scriptData{
 		E: e, Release: e.BuildKit.Release(), Image: in.Image, ContextFiles: e.Context,
 		Stamp: touchStamp(e.SourceDateEpoch), KeepAlive: smoke.KeepAliveScript, Privileged: in.Plan.Runtime.Privileged,
+		Header: dockerfileHeader,
 	}
 	for _, b := range e.Bases {
 		if b.Source == SourceOCILayout {
@@ -268,25 +292,46 @@ func envFileText(in *contents) []byte {
 	return b.Bytes()
 }
 
-// mdCode puts text in a Markdown code span that survives a table cell.
-func mdCode(s string) string {
-	s = strings.ReplaceAll(strings.ReplaceAll(s, "\n", " "), "|", `\|`)
-	if s == "" {
-		return ""
-	}
-	fence := "`"
-	for strings.Contains(s, fence) {
-		fence += "`"
-	}
-	if fence != "`" || strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		return fence + " " + s + " " + fence
-	}
-	return fence + s + fence
-}
+// markdownEscapers are the template functions that make a value safe
+// where it goes in Markdown: md (text), code (a code span), fence (a code
+// block), html (the text of an HTML element), url (a link's destination)
+// and sh (a shell word inside a code block).
+var markdownEscapers = map[string]bool{"md": true, "code": true, "fence": true, "html": true, "url": true, "sh": true}
 
-// mdCell escapes text for a Markdown table cell.
-func mdCell(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "\n", " "), "|", `\|`)
+// escapeValues ends every action of a Markdown template that prints a
+// value with an escaper: md, unless the action already ends with one. A
+// value is so escaped where the template prints it, whichever field it
+// comes from and whether or not its author thought of it, the way
+// html/template escapes HTML.
+func escapeValues(tree *parse.Tree, n parse.Node) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			escapeValues(tree, c)
+		}
+	case *parse.IfNode:
+		escapeValues(tree, n.List)
+		escapeValues(tree, n.ElseList)
+	case *parse.RangeNode:
+		escapeValues(tree, n.List)
+		escapeValues(tree, n.ElseList)
+	case *parse.WithNode:
+		escapeValues(tree, n.List)
+		escapeValues(tree, n.ElseList)
+	case *parse.ActionNode:
+		if len(n.Pipe.Decl) > 0 {
+			return // an assignment prints nothing
+		}
+		last := n.Pipe.Cmds[len(n.Pipe.Cmds)-1]
+		if id, ok := last.Args[0].(*parse.IdentifierNode); ok && markdownEscapers[id.Ident] {
+			return
+		}
+		md := parse.NewIdentifier("md").SetTree(tree).SetPos(n.Pos)
+		n.Pipe.Cmds = append(n.Pipe.Cmds, &parse.CommandNode{NodeType: parse.NodeCommand, Pos: n.Pos, Args: []parse.Node{md}})
+	}
 }
 
 func stepNo(i int) string {

@@ -3,10 +3,10 @@ package bundle
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"time"
 
+	"github.com/ccf-ai-infra/macabox/internal/escape"
 	"github.com/ccf-ai-infra/macabox/internal/hostcheck"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
@@ -27,8 +27,9 @@ const (
 	VerdictTestsFailed Verdict = "tests failed"
 	// VerdictBuildFailed: the bundle's Dockerfile did not build.
 	VerdictBuildFailed Verdict = "build failed"
-	// VerdictCorrupt: the bundle does not match its SHA256SUMS or cannot
-	// be read; nothing was built.
+	// VerdictCorrupt: the bundle does not verify (it does not match its
+	// SHA256SUMS, holds what a bundle may not, or its records are
+	// inconsistent); nothing was built.
 	VerdictCorrupt Verdict = "bundle does not verify"
 )
 
@@ -48,11 +49,14 @@ type Report struct {
 	Expected      Side          `json:"expected"`
 	Actual        Side          `json:"actual"`
 	// Same is set when the manifest digests are equal.
-	Same            bool         `json:"same"`
-	SourceDateEpoch int64        `json:"sourceDateEpoch,omitempty"`
-	Bases           []Base       `json:"bases,omitempty"`
-	BuildError      string       `json:"buildError,omitempty"`
-	Explanation     *Explanation `json:"explanation,omitempty"`
+	Same            bool   `json:"same"`
+	SourceDateEpoch int64  `json:"sourceDateEpoch,omitempty"`
+	Bases           []Base `json:"bases,omitempty"`
+	// Lock and Unlocked are what the bundle says of its locked inputs.
+	Lock        *LockInfo       `json:"lock,omitempty"`
+	Unlocked    []UnlockedInput `json:"unlocked,omitempty"`
+	BuildError  string          `json:"buildError,omitempty"`
+	Explanation *Explanation    `json:"explanation,omitempty"`
 	// Smoke is the smoke report; SmokeError says why the tests could not
 	// all run.
 	Smoke      *smoke.Report `json:"-"`
@@ -69,6 +73,13 @@ type Report struct {
 type VerifySummary struct {
 	Files    int       `json:"files"`
 	Problems []Problem `json:"problems,omitempty"`
+	// Omitted counts the problems left out of Problems.
+	Omitted int `json:"omitted,omitempty"`
+}
+
+// SummaryOf is the verification part of a report on v.
+func SummaryOf(v *Verified) VerifySummary {
+	return VerifySummary{Files: v.Files, Problems: v.Problems, Omitted: v.Omitted}
 }
 
 // Side is one side of the digest comparison.
@@ -92,6 +103,7 @@ func (r *Report) FromExpected(e *Expected) {
 	r.Target, r.Simulated, r.SimulatedNote = e.Target, e.Simulated, e.SimulatedNote
 	r.Expected = Side{ManifestDigest: e.ManifestDigest, ConfigDigest: e.ConfigDigest, Platform: e.Platform, BuildKit: e.BuildKit}
 	r.SourceDateEpoch, r.Bases = e.SourceDateEpoch, e.Bases
+	r.Lock, r.Unlocked = e.Lock, e.Unlocked
 }
 
 // Decide sets the verdict once the digests are compared and the tests ran.
@@ -147,32 +159,38 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	return err
 }
 
-// WriteText writes a short summary for a terminal.
+// WriteText writes a short summary for a terminal or a text file. Every
+// value is printed through escape.Fprintf: names, reasons and messages
+// from the bundle show as text, never as escape sequences or extra lines.
 func (r *Report) WriteText(w io.Writer) error {
-	fmt.Fprintf(w, "%s: %s\n", r.Verdict, r.Reason)
+	p := func(format string, args ...any) { escape.Fprintf(w, format, args...) }
+	p("%s: %s\n", r.Verdict, r.Reason)
 	if r.Expected.ManifestDigest != "" {
-		fmt.Fprintf(w, "  recorded %s (BuildKit %s)\n", r.Expected.ManifestDigest, r.Expected.BuildKit.Release())
+		p("  recorded %s (BuildKit %s)\n", r.Expected.ManifestDigest, r.Expected.BuildKit.Release())
 	}
 	if r.Actual.ManifestDigest != "" {
-		fmt.Fprintf(w, "  rebuilt  %s (BuildKit %s)\n", r.Actual.ManifestDigest, r.Actual.BuildKit.Version)
+		p("  rebuilt  %s (BuildKit %s)\n", r.Actual.ManifestDigest, r.Actual.BuildKit.Version)
 	}
-	for _, p := range r.Verify.Problems {
-		fmt.Fprintf(w, "  %s\n", p)
+	for _, pr := range r.Verify.Problems {
+		p("  %s\n", pr)
+	}
+	if r.Verify.Omitted > 0 {
+		p("  … and %d more problem(s)\n", r.Verify.Omitted)
 	}
 	if x := r.Explanation; x != nil {
 		for _, f := range x.Files {
-			fmt.Fprintf(w, "  %s: %s\n", f.Path, f.Change)
+			p("  %s: %s\n", f.Path, f.Change)
 		}
 		if x.FileCount > len(x.Files) {
-			fmt.Fprintf(w, "  … and %d more file(s)\n", x.FileCount-len(x.Files))
+			p("  … and %d more file(s)\n", x.FileCount-len(x.Files))
 		}
 		for _, c := range x.Config {
-			fmt.Fprintf(w, "  config %s\n", c)
+			p("  config %s\n", c)
 		}
 	}
 	if r.Smoke != nil {
 		s := r.Smoke.Summary()
-		fmt.Fprintf(w, "  smoke tests: %d passed, %d failed, %d errors, %d skipped of %d\n", s.Passed, s.Failed, s.Errors, s.Skipped, s.Total)
+		p("  smoke tests: %d passed, %d failed, %d errors, %d skipped of %d\n", s.Passed, s.Failed, s.Errors, s.Skipped, s.Total)
 	}
 	return nil
 }

@@ -24,7 +24,11 @@ func withSums(files Files) (Files, error) {
 		}
 		fmt.Fprintf(&b, "%s  %s\n", sha256Hex(f.Data), f.Name)
 	}
-	return Files(append(sorted, File{Name: SumsName, Data: b.Bytes()})).sorted()
+	all, err := Files(append(sorted, File{Name: SumsName, Data: b.Bytes()})).sorted()
+	if err != nil {
+		return nil, err
+	}
+	return all, checkLimits(all)
 }
 
 func sha256Hex(data []byte) string {

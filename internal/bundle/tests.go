@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/ccf-ai-infra/macabox/internal/escape"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
 
@@ -54,8 +55,9 @@ func decodeTests(data []byte) (string, []smoke.Test, error) {
 	return f.Target, f.Tests, nil
 }
 
-// marshalJSON is the one JSON form bundles use: indented, no HTML escaping
-// (patterns hold < and >), a final newline.
+// marshalJSON is the one JSON form bundles and reports use: indented, no
+// HTML escaping (patterns hold < and >), the characters that act in a
+// terminal escaped (see escape.JSON), a final newline.
 func marshalJSON(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -64,5 +66,5 @@ func marshalJSON(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	return escape.JSON(b.Bytes()), nil
 }

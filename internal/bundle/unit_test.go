@@ -1,6 +1,9 @@
 package bundle
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -128,7 +131,7 @@ func TestListingRoundTripAndDiff(t *testing.T) {
 	if string(again) != string(data) {
 		t.Error("the same listing encodes to different bytes")
 	}
-	got, err := decodeListing(data)
+	got, err := decodeListing(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,5 +210,37 @@ func TestBases(t *testing.T) {
 	}
 	if p := got[3].Pull(); p != "127.0.0.1:5000/other:2" {
 		t.Errorf("Pull() = %s", p)
+	}
+}
+
+// TestListingIsCapped: a layer listing comes from the bundle, so what it
+// decompresses to is capped in bytes and in entries.
+func TestListingIsCapped(t *testing.T) {
+	long := strings.Repeat("p", 60<<10) + "\tf0644\t0:0\t0\t0\t-\n"
+	short := "p\tf0\t0:0\t0\t0\t-\n"
+	for name, lines := range map[string]struct {
+		line string
+		n    int
+	}{
+		"bytes":   {long, maxListingBytes/len(long) + 1},
+		"entries": {short, maxListingEntries + 1},
+	} {
+		pr, pw := io.Pipe()
+		go func() {
+			zw, _ := gzip.NewWriterLevel(pw, gzip.BestSpeed)
+			_, err := io.WriteString(zw, listingHeader)
+			for i := 0; i < lines.n && err == nil; i++ {
+				_, err = io.WriteString(zw, lines.line)
+			}
+			if err == nil {
+				err = zw.Close()
+			}
+			pw.CloseWithError(err)
+		}()
+		entries, err := decodeListing(pr)
+		pr.Close()
+		if err == nil {
+			t.Errorf("%s: a listing of %d lines decoded to %d entries", name, lines.n, len(entries))
+		}
 	}
 }

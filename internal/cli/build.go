@@ -59,8 +59,10 @@ from BuildKit's cache after the first build.`,
     --cache-to type=registry,ref=registry.example.com/ai/cache:vllm \
     --cache-from type=registry,ref=registry.example.com/ai/cache:vllm
 
-  # build with a secret (never stored in the image, the metadata or the logs)
-  macabox build infinicore-maca3 --secret id=gittoken,env=GIT_TOKEN
+  # build a private fork: its git step (token: gittoken) reads the access token from
+  # a build secret, never stored in the image, the metadata or the logs
+  macabox build infinicore-maca3 --set INFINICORE_REPO=https://github.com/me/InfiniCore.git \
+    --set INFINICORE_COMMIT=<commit> --secret id=gittoken,env=GIT_TOKEN
 
   # build, load and smoke-test in one go
   macabox build demo --test --device auto`,

@@ -37,8 +37,7 @@ about: block), PR.md and SHA256SUMS over every other file.
 It also carries the evidence the port is judged on, under evidence/: the target's
 reference results (refs/<target>/ beside its recipe), the last test report given
 with --test-report (CTRF from "macabox test --report ctrf=FILE", which must have
-tested this very image), the lock, and a CycloneDX SBOM of the packages the build
-installed; and attestation.intoto.json, an unsigned in-toto statement whose subjects
+tested this very image), and a CycloneDX SBOM of the packages the build installed; and attestation.intoto.json, an unsigned in-toto statement whose subjects
 are the image and SHA256SUMS, for the contributor to sign with their own key.
 
 A directory must be new or empty. A .tar.gz is byte-reproducible: exporting the
@@ -51,8 +50,10 @@ The manifest digest is printed on stdout.`,
   macabox export demo -o demo-bundle.tar.gz \
     --base macabox.test/maca-sim:3.0.0.5=oci-layout://$HOME/oci@sha256:<digest>
 
-  # a real recipe, into a directory, with a build secret
-  macabox export infinicore-maca3 -o bundle/ --secret id=gittoken,env=GIT_TOKEN
+  # a real recipe from a private fork, into a directory, with the git token as a
+  # build secret (never written to the bundle)
+  macabox export infinicore-maca3 -o bundle/ --secret id=gittoken,env=GIT_TOKEN \
+    --set INFINICORE_REPO=https://github.com/me/InfiniCore.git --set INFINICORE_COMMIT=<commit>
 
   # on a MetaX host: test the image, then bundle it with the test report
   macabox build mineru-maca3 --load

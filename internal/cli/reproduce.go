@@ -46,6 +46,12 @@ text=FILE, junit=FILE or ctrf=FILE (the tests), svg=FILE (the benchmark chart).
 A base image the bundle took from an OCI layout must be given with --base; one from
 a registry is pulled pinned to the recorded digest.
 
+The bundle is verified before any daemon is contacted, and rebuilt from the copy
+made while it was verified, with BuildKit's built-in Dockerfile frontend. Its build
+steps and tests are still its author's code: for a bundle you do not trust, point
+DOCKER_HOST and --builder at an isolated engine and buildkitd, pass --device none,
+and no --mount, --allow or --secret (see the security model in docs/security.md).
+
 Exit status: 0 same digest and every test that ran passed, 1 otherwise (a bundle
 that does not verify, a different digest, a failed build or test), 2 the
 reproduction could not be done (no builder, no Docker, a missing base).`,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ccf-ai-infra/macabox/internal/escape"
 	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
@@ -48,7 +49,9 @@ func Execute(ctx context.Context, args []string, s Streams) int {
 	case errors.As(err, &errs):
 		printRecipeErrors(s.Err, errs)
 	default:
-		fmt.Fprintf(s.Err, "macabox: %v\n", err)
+		// A message may quote a bundle, a build log or a daemon: its lines
+		// are printed as text, never as escape sequences.
+		fmt.Fprintf(s.Err, "macabox: %s\n", escape.TerminalLines(err.Error()))
 	}
 	return exitCode(err)
 }

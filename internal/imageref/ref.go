@@ -80,3 +80,22 @@ func (r Ref) WithoutDigest() string {
 	}
 	return name.String()
 }
+
+// Tagged is the name Docker keeps an image under: the familiar name with
+// its tag, ":latest" when none is written, and no digest (a local name is
+// not a pin). A reference that gives only a digest has none: ok is false.
+func (r Ref) Tagged() (name string, ok bool) {
+	if t, isTagged := r.full.(reference.Tagged); isTagged {
+		if tagged, err := reference.WithTag(reference.TrimNamed(r.full), t.Tag()); err == nil {
+			return reference.FamiliarString(tagged), true
+		}
+	}
+	if r.Digest() != "" {
+		return "", false
+	}
+	return reference.FamiliarString(reference.TagNameOnly(r.full)), true
+}
+
+// Normalized is the full name with ":latest" added when no tag or digest is
+// written: how BuildKit's exporters name an image (image.name).
+func (r Ref) Normalized() string { return reference.TagNameOnly(r.full).String() }

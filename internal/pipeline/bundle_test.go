@@ -2,10 +2,12 @@ package pipeline_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -302,4 +304,63 @@ func stepOf(e *bundle.Expected, i int) bundle.Step {
 		}
 	}
 	return bundle.Step{Index: -1}
+}
+
+// TestFrontendDirectiveIsRefused: a bundle whose Dockerfile names a
+// frontend image, as a hand-made bundle could to hide its real build in
+// that image, does not verify, is not rebuilt by reproduce and is refused by
+// build.sh; with build.sh's check taken out, buildctl still builds it with
+// its own frontend. Nothing ever contacts the frontend image's registry.
+func TestFrontendDirectiveIsRefused(t *testing.T) {
+	w := newWorld(t, "")
+	tmp := testenv.TempDir(t)
+	dir := filepath.Join(tmp, "bundle")
+	w.export(projectRoot, "demo", dir, exportOpts{})
+	reg := testenv.Watch(t)
+	df := filepath.Join(dir, bundle.DockerfileName)
+	data, err := os.ReadFile(df)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(df, append([]byte("# syntax="+reg.Addr()+"/evil/frontend:1\n"), data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resum(t, dir)
+
+	v, err := bundle.Verify(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.OK() || len(v.Problems) != 1 || v.Problems[0].Kind != bundle.ProblemRefused || v.Problems[0].Path != bundle.DockerfileName {
+		t.Errorf("verify: problems %v, want the Dockerfile refused", v.Problems)
+	}
+	if rep := w.reproduce(dir, nil, nil); rep.Verdict != bundle.VerdictCorrupt {
+		t.Errorf("reproduce: %s: %s", rep.Verdict, rep.Reason)
+	}
+	args := []string{"--buildctl", w.env.Buildctl, "--addr", w.env.BuildkitHost, "--oci-layout", w.env.OCIStore,
+		"--output", filepath.Join(tmp, "image.tar")}
+	out, code := sh(t, dir, nil, "sh", append([]string{"build.sh"}, args...)...)
+	if code != 2 || !strings.Contains(out, "does not start with the line macabox writes") {
+		t.Errorf("build.sh exited %d:\n%s", code, out)
+	}
+
+	script, err := os.ReadFile(filepath.Join(dir, "build.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := regexp.MustCompile(`(?m)^\[ "\$first" = "\$header" \] \|\| die .*\n`)
+	if !check.Match(script) {
+		t.Fatal("build.sh has no header check to take out")
+	}
+	unchecked := filepath.Join(dir, "build-unchecked.sh")
+	if err := os.WriteFile(unchecked, check.ReplaceAll(script, nil), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, code = sh(t, dir, nil, "sh", append([]string{unchecked}, args...)...)
+	if code != 0 || !strings.Contains(out, "same digest as recorded") {
+		t.Errorf("build.sh without its check exited %d (a comment line changes no layer):\n%s", code, out)
+	}
+	if n := reg.Connections(); n > 0 {
+		t.Errorf("%d connection(s) reached the frontend image's registry", n)
+	}
 }

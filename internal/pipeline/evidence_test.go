@@ -114,7 +114,7 @@ func TestBundleEvidence(t *testing.T) {
 		len(a.Predicate.Bench) != 1 || *a.Predicate.Bench[0].Ratio != 0.8 {
 		t.Errorf("the statement: %+v", a)
 	}
-	v, err := bundle.Verify(dir)
+	v, err := bundle.Verify(t.Context(), dir)
 	if err != nil || !v.OK() || v.Statement == nil {
 		t.Fatalf("verify: %v %+v", err, v)
 	}
@@ -145,7 +145,7 @@ func TestBundleEvidence(t *testing.T) {
 	if err := os.WriteFile(stmt, []byte(other), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if v, err := bundle.Verify(dir); err != nil || v.OK() || !strings.Contains(v.Problems[0].Detail, "expected.json records "+res.Expected.ManifestDigest) {
+	if v, err := bundle.Verify(t.Context(), dir); err != nil || v.OK() || !strings.Contains(v.Problems[0].Detail, "expected.json records "+res.Expected.ManifestDigest) {
 		t.Errorf("verify of a statement of another image: %v %+v", err, v)
 	}
 

@@ -93,7 +93,7 @@ func Export(ctx context.Context, o ExportOptions) (*bundle.ExportResult, error) 
 	res, err := bundle.Write(bundle.WriteOptions{
 		Plan: pr.Plan, Rendered: pr.Rendered, Set: tg.Set,
 		Request: req, EpochSource: epochs[0].Source, Result: results[0],
-		Layout: layout, Out: o.Out, Evidence: ev,
+		Layout: layout, Out: o.Out, Lock: pr.LockData, Evidence: ev,
 	})
 	if err != nil {
 		return nil, markCannotEvidence(err)

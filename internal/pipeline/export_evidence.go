@@ -14,7 +14,7 @@ import (
 
 // bundleEvidence gathers what a bundle carries besides the build: the
 // references of the target's compare and bench tests, the test report
-// given, the lock and the base's os. Warnings say what a reviewer will
+// given and the base's os. Warnings say what a reviewer will
 // miss: a reference not recorded, no test report.
 func bundleEvidence(tg *Target, pr *Prepared, testReport string) (bundle.Evidence, []string, error) {
 	p := pr.Plan
@@ -49,13 +49,6 @@ func bundleEvidence(tg *Target, pr *Prepared, testReport string) (bundle.Evidenc
 		ev.TestReport = data
 	} else {
 		warnings = append(warnings, fmt.Sprintf("the bundle carries no test report: run macabox test %s --report ctrf=FILE on the image and export with --test-report FILE", p.Target))
-	}
-	if lock := lockFile(tg); p.Lock != nil {
-		data, err := os.ReadFile(lock)
-		if err != nil {
-			return ev, nil, cannot("reading the lock: %w", err)
-		}
-		ev.LockName, ev.Lock = filepath.Base(lock), data
 	}
 	return ev, warnings, nil
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ccf-ai-infra/macabox/internal/builder"
+	"github.com/ccf-ai-infra/macabox/internal/bundle"
 	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 	"github.com/ccf-ai-infra/macabox/internal/testenv"
@@ -608,5 +609,54 @@ func copyImage(t *testing.T, from, to string) {
 		"--src-tls-verify=false", "--dest-tls-verify=false", "docker://"+from, "docker://"+to).CombinedOutput()
 	if err != nil {
 		t.Fatalf("skopeo copy %s %s: %v\n%s", from, to, err, out)
+	}
+}
+
+// TestLockedExportReproduces: the bundle of a locked target carries the
+// very lock it was built with and says nothing is left unlocked; after the
+// index and the branch moved on, a fresh buildkitd rebuilds it to the
+// exported digest.
+func TestLockedExportReproduces(t *testing.T) {
+	t.Parallel()
+	lw := newLockWorld(t)
+	lw.write("")
+	lw.git.commit("first")
+	_, lockData, err := lw.lock("pins", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lw.index.to(pyindex.New(t, probeOK, probeTwo).URL())
+	lw.git.commit("second")
+
+	w := newWorld(t, lw.env.BuildkitHost)
+	out := filepath.Join(testenv.TempDir(t), "bundle")
+	req := lw.request()
+	req.Tags = []string{w.tag("pins")}
+	res, err := pipeline.Export(testContext(t), pipeline.ExportOptions{
+		Root: lw.root, Target: "pins", Out: out, Request: req,
+		Builder: pipeline.BuilderOptions{Addr: lw.env.BuildkitHost}, Err: testLog{t},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := res.Expected
+	if e.Lock == nil || !e.Lock.Current || e.Lock.File != bundle.LockName || len(e.Unlocked) != 0 {
+		t.Fatalf("expected.json says lock %+v, unlocked %+v", e.Lock, e.Unlocked)
+	}
+	files := bundleFiles(t, out)
+	if !bytes.Equal(files[bundle.LockName], lockData) {
+		t.Errorf("the bundle's %s is not the lock the build used:\n%s", bundle.LockName, files[bundle.LockName])
+	}
+	if !strings.Contains(string(files["README.md"]), "`lock.yaml`") || !strings.Contains(string(files["PR.md"]), "[x] Locked inputs") {
+		t.Error("README.md or PR.md does not say the build was locked")
+	}
+
+	fresh := testenv.StartBuildkitd(t)
+	rep := newWorld(t, fresh.Addr).reproduce(out, nil, nil)
+	if rep.Verdict != bundle.VerdictReproduced || rep.Actual.ManifestDigest != e.ManifestDigest {
+		t.Fatalf("verdict %q (%s): rebuilt %s, exported %s", rep.Verdict, rep.Reason, rep.Actual.ManifestDigest, e.ManifestDigest)
+	}
+	if rep.Lock == nil || len(rep.Unlocked) != 0 {
+		t.Errorf("the reproduce report says lock %+v, unlocked %+v", rep.Lock, rep.Unlocked)
 	}
 }

@@ -16,6 +16,11 @@ type Prepared struct {
 	// RecipeFiles are the recipe documents and context files the target is
 	// made of (absolute paths), for the epoch and for bundles.
 	RecipeFiles []string
+	// LockData is the lock a locked build pins its inputs with, as read
+	// when the target was planned, and LockDigest its digest (both empty
+	// when not locked).
+	LockData   []byte
+	LockDigest string
 	// References is the folder of the target's recorded references.
 	References string
 }
@@ -72,6 +77,7 @@ func (pr *Prepared) Request(o RequestOptions) builder.Request {
 		NoCache:    o.NoCache,
 		Origin:     lineOrigin(r),
 		InputsHash: p.InputsDigest,
+		LockDigest: pr.LockDigest,
 		LookupEnv:  o.LookupEnv,
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ccf-ai-infra/macabox/internal/builder"
 	"github.com/ccf-ai-infra/macabox/internal/bundle"
 	"github.com/ccf-ai-infra/macabox/internal/docker"
+	"github.com/ccf-ai-infra/macabox/internal/escape"
 	"github.com/ccf-ai-infra/macabox/internal/hostcheck"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
@@ -58,16 +59,17 @@ func Reproduce(ctx context.Context, o ReproduceOptions) (*bundle.Report, error) 
 	start := now()
 	// The bundle is checked before any daemon is reached: a bundle that
 	// does not verify is reported as such on any host, and nothing of it is
-	// sent anywhere.
-	opened, err := bundle.Open(o.Bundle)
+	// sent anywhere. What is built is the copy made while it was checked.
+	opened, err := bundle.Open(ctx, o.Bundle, o.TempDir)
 	if err != nil {
 		return nil, cannot("%w", err)
 	}
+	defer opened.Close()
 	if !opened.Verified.OK() {
 		rep := bundle.NewReport(o.Bundle, hostcheck.Run(ctx, hostcheck.Options{Roots: o.Smoke.Device.Roots}).Facts, start)
 		v := opened.Verified
-		rep.Verify = bundle.VerifySummary{Files: v.Files, Problems: v.Problems}
-		rep.SetVerdict(bundle.VerdictCorrupt, fmt.Sprintf("the bundle does not match its %s (%d problem(s)); nothing was built", bundle.SumsName, len(v.Problems)))
+		rep.Verify = bundle.SummaryOf(v)
+		rep.SetVerdict(bundle.VerdictCorrupt, fmt.Sprintf("the bundle does not verify (%d problem(s)); nothing was built", len(v.Problems)+v.Omitted))
 		rep.Duration = now().Sub(start)
 		return rep, nil
 	}
@@ -99,8 +101,7 @@ func Reproduce(ctx context.Context, o ReproduceOptions) (*bundle.Report, error) 
 // reproduce fills in rep for a bundle that verified; its error is for a
 // reproduction that could not be done.
 func reproduce(ctx context.Context, o ReproduceOptions, opened *bundle.Opened, b builder.ImageBuilder, cli *docker.Client, rep *bundle.Report) error {
-	v := opened.Verified
-	rep.Verify = bundle.VerifySummary{Files: v.Files, Problems: v.Problems}
+	rep.Verify = bundle.SummaryOf(opened.Verified)
 	exp, target, tests, err := opened.Contents()
 	if exp != nil {
 		rep.FromExpected(exp)
@@ -125,15 +126,16 @@ func reproduce(ctx context.Context, o ReproduceOptions, opened *bundle.Opened, b
 	if err != nil {
 		return err
 	}
+	files, err := opened.ContextFiles(exp)
+	if err != nil {
+		rep.SetVerdict(bundle.VerdictCorrupt, err.Error())
+		return nil
+	}
 	tmp, err := os.MkdirTemp(o.TempDir, "macabox-reproduce-")
 	if err != nil {
 		return cannot("%w", err)
 	}
 	defer os.RemoveAll(tmp)
-	files, err := opened.Extract(exp, tmp)
-	if err != nil {
-		return cannot("%w", err)
-	}
 
 	image := o.Image
 	if image == "" {
@@ -167,7 +169,11 @@ func reproduce(ctx context.Context, o ReproduceOptions, opened *bundle.Opened, b
 	rep.Same = res.ManifestDigest == exp.ManifestDigest
 	rep.Explanation = x
 
-	srep, serr := runSmoke(ctx, cli, o.Smoke, smokeRun{
+	// The tests' names and the target come from the bundle: the lines that
+	// announce them reach the terminal as text.
+	so := o.Smoke
+	so.Err = escape.Writer(so.Err)
+	srep, serr := runSmoke(ctx, cli, so, smokeRun{
 		target: target, image: image, tests: tests, simulated: exp.Simulated, runtime: runtime,
 	}, box)
 	rep.Smoke = srep

@@ -2,9 +2,12 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -55,7 +58,7 @@ func (o BuilderOptions) connect(ctx context.Context, d *dockerEngine) (*builder.
 	if err != nil {
 		return nil, markCannot(err)
 	}
-	opts := builder.ConnectOptions{TLS: o.TLS}
+	opts := builder.ConnectOptions{TLS: o.TLS, LoadCache: LoadCacheDir(os.Getenv), LockedIndex: lockedIndexFile()}
 	if d != nil {
 		opts.Docker = d.lazy
 	}
@@ -130,6 +133,12 @@ func prepare(tg *Target, o RequestOptions, building bool) (*Prepared, error) {
 		}
 	}
 	// The lock is an input of a locked build, for its epoch too.
+	raw, err := os.ReadFile(lockFile(tg))
+	if err != nil {
+		return nil, cannot("%s: %w", RelPath(lockFile(tg)), err)
+	}
+	sum := sha256.Sum256(raw)
+	pr.LockData, pr.LockDigest = raw, "sha256:"+hex.EncodeToString(sum[:])
 	pr.RecipeFiles = append(pr.RecipeFiles, lockFile(tg))
 	slices.Sort(pr.RecipeFiles)
 	return pr, nil
@@ -205,3 +214,35 @@ type hinted struct {
 
 func (h *hinted) Error() string { return h.err.Error() + "\nhint: " + h.hint }
 func (h *hinted) Unwrap() error { return h.err }
+
+// EnvLoadCache names the load cache's directory, or turns it off.
+const EnvLoadCache = "MACABOX_LOAD_CACHE"
+
+// LoadCacheDir is where images bound for Docker are kept between builds so
+// that only new layers cross the BuildKit session: $MACABOX_LOAD_CACHE, or
+// macabox/load under the user's cache directory. "off" (or no cache
+// directory) streams every load through BuildKit's docker exporter.
+func LoadCacheDir(getenv func(string) string) string {
+	switch v := getenv(EnvLoadCache); v {
+	case "off":
+		return ""
+	case "":
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		return filepath.Join(dir, "macabox", "load")
+	default:
+		return v
+	}
+}
+
+// lockedIndexFile is the local index of locked builds, under the user's
+// cache directory ("" when there is none: every locked build solves).
+func lockedIndexFile() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "macabox", "locked-builds.json")
+}

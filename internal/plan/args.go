@@ -82,6 +82,12 @@ func (r *resolver) resolveArgs() error {
 		if why := checkLine(v); why != "" {
 			return fmt.Errorf("--set %s: the value %s", name, why)
 		}
+		if len(v) > maxValueLen {
+			return fmt.Errorf("--set %s: the value is %d bytes; a value is limited to %d (32 KiB)", name, len(v), maxValueLen)
+		}
+		if c := recipe.URLCredentials(v); c != "" {
+			return fmt.Errorf("--set %s: %q carries credentials, which would be stored in the image's build arguments, the plan and every bundle; give them as a build secret (--secret) that the recipe's step reads (git: token, pip: netrc, run: secrets)", name, c)
+		}
 		// A value from the command line is taken literally: the shell that
 		// ran macabox has already expanded what the user meant to expand.
 		a.override, a.Overridden = v, true
@@ -163,17 +169,24 @@ func (r *resolver) evalArgs(order []string, useOpts bool) map[string]string {
 			return ""
 		}
 		state[a.Name] = 1
-		v, err := recipe.Expand(a.def.Value, func(name string) (string, bool) {
+		v, err := r.expand(a.def.Value, func(name string) (string, bool) {
 			b, ok := r.args[name]
 			if !ok || b.unknown {
 				return "", false
 			}
 			return eval(b), true
 		})
-		if err != nil {
-			r.fail(a.orig, a.Name, "%v", err)
-		} else if why := checkLine(v); why != "" {
-			r.fail(a.orig, a.Name, "the value %s", why)
+		switch {
+		case err != nil:
+			r.fail(a.orig, a.Name, "%s", r.expandProblem(err, func(name string) int { return len(values[name]) }))
+		case checkLine(v) != "":
+			r.fail(a.orig, a.Name, "the value %s", checkLine(v))
+		default:
+			// Parts that are harmless apart can join into a URL with
+			// credentials; args end up in the image's history.
+			if err := recipe.CheckFreeValue(v); err != nil {
+				r.fail(a.orig, a.Name, "%v%s", err, r.argNotes(a.def.Value))
+			}
 		}
 		values[a.Name], state[a.Name] = v, 2
 		return v

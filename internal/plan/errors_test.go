@@ -76,19 +76,20 @@ func TestSetArgs(t *testing.T) {
 	_, err = New(set, "tool-sim", Options{Args: map[string]string{"VERSION": "1\nRUN evil"}})
 	wantErr(t, err, "--set VERSION", "line break")
 
-	// The stack's tag follows VERSION through TAG, and a tag must be an
-	// image reference once substituted.
+	// A value from the command line is taken literally, and held to the
+	// rules of every field it reaches: here a tag, through TAG's default.
 	_, err = New(set, "tool-sim", Options{Args: map[string]string{"VERSION": `$(id)"q"`}})
-	wantErr(t, err, "tool.yaml:25:8:", `"localhost:5000/macabox/tool:v$(id)\"q\"-beta" is not an image reference`)
+	wantErr(t, err, `recipes/tool/tool.yaml:25:8: field "tags": "localhost:5000/macabox/tool:v$(id)\"q\"-beta" is not an image reference`,
+		"(${TAG} set at recipes/tool/tool.yaml:8:8, ${VERSION} from --set VERSION, ${CHANNEL} set at recipes/tool/tool.yaml:24:33)")
 
-	p, err := New(set, "tool-sim", Options{Args: map[string]string{"VERSION": "3.0-rc1_x"}})
+	p, err := New(set, "tool-sim", Options{Args: map[string]string{"VERSION": "3.1_rc"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, _ := findArg(p, "TAG"); a.Value != "v3.0-rc1_x" || a.Default != "v2.0" {
+	if a, _ := findArg(p, "TAG"); a.Value != "v3.1_rc" || a.Default != "v2.0" {
 		t.Errorf("TAG follows --set VERSION as %q (default %q)", a.Value, a.Default)
 	}
-	if p.Tags[0] != "localhost:5000/macabox/tool:v3.0-rc1_x-beta" {
+	if p.Tags[0] != "localhost:5000/macabox/tool:v3.1_rc-beta" {
 		t.Errorf("tags %q", p.Tags)
 	}
 }
@@ -146,15 +147,15 @@ func TestPositionedProblems(t *testing.T) {
 		"refers back to itself",
 		"unknown reference ${NOPE}",
 		"line break",
-		`"-o=evil" is not a package name`,
+		`package "-o=evil" starts with '-'`,
 		"${SOURCE_DATE_EPOCH} has no value when planning: it is only known when the image is built",
 		`"../outside" leaves the recipe's folder`,
 		"--mount option",
-		"http:// or https://",
-		"64 hexadecimal digits",
-		`"rel" must be absolute`,
+		`URL "ftp://x/y" must use http or https`,
+		`"abc" is not a sha256 digest`,
+		`"rel" is not an absolute path`,
 		"starts or ends with a space",
-		"full hexadecimal object name",
+		`"abc" is not a full commit id`,
 	} {
 		wantErr(t, err, want)
 	}

@@ -21,6 +21,18 @@ var hostile = []string{
 	`#hash`, `~tilde`, `!bang`, `%s%n`, `x  y`, `'`, `"`, `\`, `$`, `{}`,
 }
 
+// hostileWords are the hostile values a package name may be: those without
+// white space, which the recipe format refuses in package names.
+var hostileWords = func() []string {
+	var out []string
+	for _, h := range hostile {
+		if recipe.CheckPackage(h) == nil {
+			out = append(out, h)
+		}
+	}
+	return out
+}()
+
 // hostileArg is the value of a build argument that run scripts read.
 const hostileArg = `it's "quoted" \ $HOME ${PATH} $(id) ; && ü`
 
@@ -51,7 +63,7 @@ type hostileCase struct {
 func newHostileCase(t *testing.T) *hostileCase {
 	t.Helper()
 	c := &hostileCase{root: t.TempDir(), stubs: stubDir(t)}
-	c.wheels = filepath.Join(t.TempDir(), "w'h $x")
+	c.wheels = filepath.Join(t.TempDir(), "w'h$x")
 	for _, f := range []string{"b.whl", "a.whl"} {
 		writeFile(t, filepath.Join(c.wheels, f), "wheel")
 	}
@@ -78,25 +90,25 @@ func newHostileCase(t *testing.T) *hostileCase {
 	}
 	step := func(s recipe.Step) recipe.Step { s.Pos = m.pos(); return s }
 	layer.Steps = []recipe.Step{
-		step(recipe.Step{Apt: &recipe.AptStep{Packages: m.list(litAll(hostile)...)}}),
+		step(recipe.Step{Apt: &recipe.AptStep{Packages: m.list(litAll(hostileWords)...)}}),
 		step(recipe.Step{Dnf: &recipe.DnfStep{
-			Packages: m.list(litAll(hostile)...),
+			Packages: m.list(litAll(hostileWords)...),
 			Repos: []recipe.Repo{{
 				Name: m.s("my-repo"), BaseURL: m.s("https://x.example/$$basearch/it's/"), GPGKey: m.s("https://x.example/key"),
 			}},
 		}}),
 		step(recipe.Step{Pip: &recipe.PipStep{
 			Python:       m.s(filepath.Join(c.stubs, "python3")),
-			Packages:     m.list(append(litAll(hostile), lit(c.wheels)+"/*.whl", "/no/such dir/*.whl")...),
-			Index:        m.s(lit("https://u:p'a$s@idx.example/simple")),
+			Packages:     m.list(append(litAll(hostileWords), lit(c.wheels)+"/*.whl", "/no/such-dir/*.whl")...),
+			Index:        m.s(lit("https://idx.example/p'a$s/simple")),
 			ExtraIndex:   m.list("https://extra.example/simple?a=1&b=2"),
 			TrustedHosts: m.list("extra.example"),
 			Keep:         m.list("torch", "torchvision"),
 			NoDeps:       recipe.Bool{Value: true, Pos: m.pos()},
-			Secrets:      m.list("netrc"),
+			Netrc:        m.s("netrc"),
 		}}),
 		step(recipe.Step{Git: &recipe.GitStep{
-			URL: m.s("https://example.org/it's repo.git"), Ref: m.s("feature/x+y"), Commit: m.s(testCommit),
+			URL: m.s("https://example.org:8443/it's$$repo.git"), Token: m.s("gittoken"), Ref: m.s("feature/x+y"), Commit: m.s(testCommit),
 			Dest: m.s(lit(`/opt/it's $dir`)), Submodules: recipe.Bool{Value: true, Pos: m.pos()},
 		}}),
 		step(recipe.Step{Git: &recipe.GitStep{URL: m.s("https://example.org/plain.git"), Dest: m.s("/opt/plain")}}),
@@ -223,8 +235,8 @@ func checkApt(t *testing.T, recs []stubRecord) {
 	if !ok {
 		t.Fatalf("no apt-get install in %+v", recs)
 	}
-	if got := r.Args[len(r.Args)-len(hostile):]; !slices.Equal(got, hostile) {
-		t.Errorf("apt-get install got packages\n%q\nwant\n%q", got, hostile)
+	if got := r.Args[len(r.Args)-len(hostileWords):]; !slices.Equal(got, hostileWords) {
+		t.Errorf("apt-get install got packages\n%q\nwant\n%q", got, hostileWords)
 	}
 	if _, ok := findRecord(recs, "apt-get", "update"); !ok {
 		t.Error("no apt-get update")
@@ -247,8 +259,8 @@ func checkDnf(t *testing.T, recs []stubRecord) {
 	if !ok {
 		t.Fatalf("no dnf install in %+v", recs)
 	}
-	if got := r.Args[len(r.Args)-len(hostile):]; !slices.Equal(got, hostile) {
-		t.Errorf("dnf install got packages\n%q\nwant\n%q", got, hostile)
+	if got := r.Args[len(r.Args)-len(hostileWords):]; !slices.Equal(got, hostileWords) {
+		t.Errorf("dnf install got packages\n%q\nwant\n%q", got, hostileWords)
 	}
 	if _, ok := findRecord(recs, "dnf", "clean", "all"); !ok {
 		t.Error("no dnf clean all")
@@ -267,14 +279,14 @@ func checkPip(t *testing.T, c *hostileCase, recs []stubRecord, e execOp) {
 	if r.Constraints != "torch==1.0+stub\ntorchvision==1.0+stub\n" {
 		t.Errorf("pip constraints %q", r.Constraints)
 	}
-	wantPkgs := append(slices.Clone(hostile),
-		filepath.Join(c.wheels, "a.whl"), filepath.Join(c.wheels, "b.whl"), "/no/such dir/*.whl")
+	wantPkgs := append(slices.Clone(hostileWords),
+		filepath.Join(c.wheels, "a.whl"), filepath.Join(c.wheels, "b.whl"), "/no/such-dir/*.whl")
 	args := r.Args[3:]
 	if got := args[len(args)-len(wantPkgs):]; !slices.Equal(got, wantPkgs) {
 		t.Errorf("pip install got packages\n%q\nwant\n%q", got, wantPkgs)
 	}
 	opts := args[:len(args)-len(wantPkgs)]
-	wantOpts := []string{"--constraint", "", "--no-deps", "--index-url", "https://u:p'a$s@idx.example/simple",
+	wantOpts := []string{"--constraint", "", "--no-deps", "--index-url", "https://idx.example/p'a$s/simple",
 		"--extra-index-url", "https://extra.example/simple?a=1&b=2", "--trusted-host", "extra.example"}
 	if len(opts) == len(wantOpts) {
 		opts[1] = "" // a temporary file
@@ -297,19 +309,26 @@ func hasMount(e execOp, typ pb.MountType, dest string) bool {
 }
 
 func checkGit(t *testing.T, g *GitStep, recs []stubRecord) {
+	// With a token, the commands that reach the server carry a credential
+	// helper for the URL's host only, after one that drops any other.
+	fetch := []string{"-C", g.Dest}
+	if g.Token != "" {
+		scope, _ := credentialScope(g.URL)
+		fetch = append(fetch, "-c", "credential.helper=", "-c", "credential."+scope+".helper="+gitCredentialHelper(g.Token))
+	}
 	var want [][]string
 	want = append(want, []string{"init", "-q", g.Dest}, []string{"-C", g.Dest, "remote", "add", "origin", g.URL})
 	if g.Commit != "" {
 		want = append(want,
-			[]string{"-C", g.Dest, "fetch", "-q", "--depth", "1", "origin", g.Commit},
+			append(slices.Clone(fetch), "fetch", "-q", "--depth", "1", "origin", g.Commit),
 			[]string{"-C", g.Dest, "-c", "advice.detachedHead=false", "checkout", "-q", g.Commit})
 	} else {
 		want = append(want,
-			[]string{"-C", g.Dest, "fetch", "-q", "--depth", "1", "origin", "HEAD"},
+			append(slices.Clone(fetch), "fetch", "-q", "--depth", "1", "origin", "HEAD"),
 			[]string{"-C", g.Dest, "-c", "advice.detachedHead=false", "checkout", "-q", "FETCH_HEAD"})
 	}
 	if g.Submodules {
-		want = append(want, []string{"-C", g.Dest, "submodule", "update", "-q", "--init", "--recursive"})
+		want = append(want, append(slices.Clone(fetch), "submodule", "update", "-q", "--init", "--recursive"))
 	}
 	var got [][]string
 	for _, r := range recs {

@@ -53,6 +53,7 @@ func TestGolden(t *testing.T) {
 			if o, ok := r.OriginOf(len(r.Lines)); !ok || !strings.HasSuffix(o, p.TargetPos.String()) {
 				t.Errorf("the last line (labels) comes from %q, want the target %s", o, p.TargetPos)
 			}
+			checkReadsAsPlanned(t, p, r)
 			conv := convert(t, r.Dockerfile)
 			if ws := unexpectedWarnings(conv.warnings); len(ws) > 0 {
 				t.Errorf("BuildKit's frontend warns:\n%s", strings.Join(ws, "\n"))

@@ -3,6 +3,8 @@ package plan
 import (
 	"strconv"
 	"strings"
+
+	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
 // Labels macabox puts on every image, so that `macabox test IMAGE` and a
@@ -55,7 +57,7 @@ func (r *resolver) resolveLabels() {
 				r.fail(kv.Key.Pos, "labels", "a label key must be one non-empty line")
 				continue
 			}
-			v, _ := r.subst(kv.Value, "labels")
+			v, _ := r.checked(kv.Value, "labels", recipe.CheckFreeValue)
 			labels[kv.Key.Value] = v
 		}
 	}

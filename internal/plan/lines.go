@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
@@ -59,24 +60,52 @@ type origin struct {
 
 func noStep(pos recipe.Pos) origin { return origin{step: -1, pos: pos} }
 
+// Limits of what BuildKit reads. Its dockerfile frontend refuses a
+// Dockerfile larger than 16 MiB (the gRPC message limit it loads files
+// with), and its parser reads lines with bufio.Scanner's default buffer of
+// 64 KiB, the newline included; a longer line fails the whole parse.
+const (
+	maxDockerfileSize = 16 << 20
+	maxDockerfileLine = 64<<10 - 1
+)
+
 // dockerfile accumulates Dockerfile lines with their origins. The first
 // value that cannot be rendered is kept as err and reported at the end, so
-// rendering code reads straight through.
+// rendering code reads straight through. Once the text would outgrow
+// maxDockerfileSize nothing more is written, so a plan that renders too big
+// is refused in bounded memory.
 type dockerfile struct {
 	buf   bytes.Buffer
 	lines []LineOrigin
 	err   error
 	// probe makes lockable steps record what they resolve (lock_probe.go).
 	probe bool
+	full  bool
 }
 
 func (d *dockerfile) line(o origin, text string) {
-	if strings.ContainsAny(text, "\n\r") && d.err == nil {
-		d.err = fmt.Errorf("%s: internal error: a line break in rendered text", o.pos)
+	switch {
+	case d.full:
+		return
+	case d.buf.Len()+len(text)+1 > maxDockerfileSize:
+		d.full = true
+		d.fail(fmt.Errorf("%s: the Dockerfile would be larger than %d bytes (16 MiB), the most BuildKit reads", o.pos, maxDockerfileSize))
+		return
+	case len(text) > maxDockerfileLine:
+		d.fail(fmt.Errorf("%s: this renders a Dockerfile line of %d bytes; BuildKit's parser reads lines of at most %d", o.pos, len(text), maxDockerfileLine))
+	case strings.ContainsAny(text, "\n\r"):
+		d.fail(fmt.Errorf("%s: internal error: a line break in rendered text", o.pos))
 	}
 	d.buf.WriteString(text)
 	d.buf.WriteByte('\n')
 	d.lines = append(d.lines, LineOrigin{Line: len(d.lines) + 1, Step: o.step, Pos: o.pos})
+}
+
+// fail keeps the first rendering problem.
+func (d *dockerfile) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
 }
 
 // comment writes a comment line; free text is folded onto one line.
@@ -85,9 +114,18 @@ func (d *dockerfile) comment(o origin, text string) {
 }
 
 // instruction writes an instruction spread over several lines, joining them
-// with line continuations.
+// with line continuations. BuildKit's parser skips a continuation line that
+// is blank or starts with '#' (after any white space) as a comment, and
+// goes on joining lines until one does not end in '\\', so such a line would
+// take the next instruction into this one; callers never produce one, and
+// this is where that is made sure of.
 func (d *dockerfile) instruction(o origin, lines []string) {
 	for i, l := range lines {
+		if i > 0 {
+			if rest := strings.TrimLeftFunc(l, unicode.IsSpace); rest == "" || rest[0] == '#' {
+				d.fail(fmt.Errorf("%s: internal error: continuation line %q would read as a comment", o.pos, l))
+			}
+		}
 		if i < len(lines)-1 {
 			l += " \\"
 		}
@@ -97,7 +135,7 @@ func (d *dockerfile) instruction(o origin, lines []string) {
 
 // check records a value that cannot go on one Dockerfile line.
 func (d *dockerfile) check(o origin, what, value string) {
-	if why := checkLine(value); why != "" && d.err == nil {
-		d.err = fmt.Errorf("%s: %s %s", o.pos, what, why)
+	if why := checkLine(value); why != "" {
+		d.fail(fmt.Errorf("%s: %s %s", o.pos, what, why))
 	}
 }

@@ -65,7 +65,7 @@ func lockedPipCommands(d *dockerfile, o origin, p *PipStep) []shellCmd {
 	return []shellCmd{
 		cmd(`macabox_req="$(mktemp)"`),
 		cmd(`printf '%s\n'`, append(quoteAll(d, o, "pinned requirement", lines), `>"$macabox_req"`)...),
-		cmd(pipEnv+" "+py+" -m pip install", args...),
+		cmd(pipEnvOf(p)+" "+py+" -m pip install", args...),
 		cmd(`rm -f "$macabox_req"`),
 	}
 }

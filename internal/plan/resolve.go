@@ -117,6 +117,11 @@ type resolver struct {
 	args     map[string]*argState
 	declared map[string][]string // recipe name -> args it declares, in order
 	copies   []pendingCopy
+
+	// expanded counts the bytes substitution produced, against maxExpanded;
+	// expandedFull is set once they passed it.
+	expanded     int
+	expandedFull bool
 }
 
 // fail records a recipe problem, once: some are met twice (arguments are
@@ -190,13 +195,7 @@ func (r *resolver) resolveTags() {
 	if r.stack == nil {
 		return
 	}
-	for _, t := range r.stack.doc.Stack.Tags {
-		tag, ok := r.subst(t, "tags")
-		if _, err := imageref.Parse(tag); ok && err != nil {
-			r.fail(t.Pos, "tags", "%q is not an image reference", tag)
-		}
-		r.plan.Tags = append(r.plan.Tags, tag)
-	}
+	r.plan.Tags = r.checkedAll(r.stack.doc.Stack.Tags, "tags", recipe.CheckImageRef)
 }
 
 // resolveRuntime merges the runtime wishes: privileged if any recipe asks,
@@ -233,34 +232,39 @@ func (r *resolver) resolveSmoke() {
 			for _, n := range t.Needs {
 				st.Needs = append(st.Needs, n.Value)
 			}
-			st.Test, st.Source = smokeTest(t, u.name, st.Pos), t
+			st.Test, st.Source = r.smokeTest(t, u.name, st.Pos), t
 			r.plan.Smoke = append(r.plan.Smoke, st)
 		}
 	}
 }
 
-// smokeTest is the runners' form of a recipe's test: the values as written,
-// no positions but the one reports point at ("file:line").
-func smokeTest(t *recipe.Test, recipeName string, pos recipe.Pos) smoke.Test {
+// smokeTest is the runners' form of a recipe's test, with no positions but
+// the one reports point at ("file:line"). The structured values (file,
+// expect.files, service.ready.http, env) get their arguments substituted
+// here, since nothing later would: a runner passes them on as they are.
+// Shell text (run, probe, service.run) and patterns stay as written.
+func (r *resolver) smokeTest(t *recipe.Test, recipeName string, pos recipe.Pos) smoke.Test {
 	st := smoke.Test{
 		Name: t.Name.Value, Recipe: recipeName,
-		Run: t.Run.Value, File: t.File.Value, Variable: t.Variable.Value,
+		Run: t.Run.Value, Variable: t.Variable.Value,
 		Probe: t.Probe.Value, Timeout: t.Timeout.Value, Needs: values(t.Needs), XFail: t.XFail.Value,
 	}
+	st.File, _ = r.checked(t.File, "file", recipe.CheckAbsPath)
 	if pos.File != "" {
 		st.Origin = pos.File + ":" + strconv.Itoa(pos.Line)
 	}
 	if s := t.Service; s != nil {
 		st.Service = &smoke.Service{Run: s.Run.Value, Timeout: s.Timeout.Value}
 		if s.Ready != nil {
-			st.Service.ReadyTCP, st.Service.ReadyHTTP = s.Ready.TCP.Value, s.Ready.HTTP.Value
+			st.Service.ReadyTCP = s.Ready.TCP.Value
+			st.Service.ReadyHTTP, _ = r.checked(s.Ready.HTTP, "http", recipe.CheckHTTPURL)
 		}
 	}
 	if e := t.Expect; e != nil {
 		st.Expect = &smoke.Expect{
 			Stdout: e.Stdout.Value, Stderr: e.Stderr.Value,
 			NotStdout: e.NotStdout.Value, NotStderr: e.NotStderr.Value,
-			Files: values(e.Files), Mode: e.Mode.Value, Content: e.Content.Value, Value: e.Value.Value,
+			Files: r.checkedAll(e.Files, "files", recipe.CheckAbsPath), Mode: e.Mode.Value, Content: e.Content.Value, Value: e.Value.Value,
 		}
 		if e.Exit != nil {
 			exit := e.Exit.Value
@@ -272,9 +276,10 @@ func smokeTest(t *recipe.Test, recipeName string, pos recipe.Pos) smoke.Test {
 		}
 	}
 	for _, kv := range t.Env {
-		st.Env = append(st.Env, smoke.EnvVar{Name: kv.Key.Value, Value: kv.Value.Value})
+		v, _ := r.checked(kv.Value, kv.Key.Value, recipe.CheckFreeValue)
+		st.Env = append(st.Env, smoke.EnvVar{Name: kv.Key.Value, Value: v})
 	}
-	st.Compare, st.Bench = smokeCompare(t.Compare), smokeBench(t.Bench)
+	st.Compare, st.Bench = r.smokeCompare(t.Compare), smokeBench(t.Bench)
 	return st
 }
 

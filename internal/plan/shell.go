@@ -8,11 +8,13 @@ import (
 // (`RUN script`) hands the rest of the line to `/bin/sh -c` unchanged, except
 // that the frontend first trims surrounding space, reads a leading "--x" as a
 // RUN flag, a leading '[' as the start of exec form, a trailing '\' as a line
-// continuation and "<<WORD" as a heredoc. And recipes promise `sh -e`, which
-// differs from `sh -c` once a script has a list (';', '&' or a line break).
-// Scripts clear of all that are written in shell form, readable as they were
-// written; any other goes in exec form, `RUN ["/bin/sh", "-ec", "<JSON>"]`,
-// where JSON escaping carries every byte.
+// continuation and "<<WORD" as a heredoc; and when mounts or a network put
+// the script on a continuation line, a leading '#' makes the parser skip that
+// line as a comment and join the next instruction into the RUN. And recipes
+// promise `sh -e`, which differs from `sh -c` once a script has a list (';',
+// '&' or a line break). Scripts clear of all that are written in shell form,
+// readable as they were written; any other goes in exec form,
+// `RUN ["/bin/sh", "-ec", "<JSON>"]`, where JSON escaping carries every byte.
 
 // shellFormOK reports whether script can follow RUN as it is.
 func shellFormOK(script string) bool {
@@ -24,6 +26,8 @@ func shellFormOK(script string) bool {
 	case strings.HasPrefix(script, "-"), strings.HasPrefix(script, "+"), strings.HasPrefix(script, "["):
 		// sh reads a leading - or + as its own option, the frontend a
 		// leading - as a RUN flag and [ as exec form.
+		return false
+	case strings.HasPrefix(script, "#"):
 		return false
 	case strings.HasSuffix(script, `\`):
 		return false

@@ -5,16 +5,15 @@ import (
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
 
-// smokeCompare is a test's compare block as the runners take it. A field's
-// unset limits stay unset, so that they follow the compare's.
-func smokeCompare(c *recipe.Compare) *smoke.Compare {
+// smokeCompare is a test's compare block as the runners take it, its file
+// with the arguments substituted (as a file test's is). A field's unset
+// limits stay unset, so that they follow the compare's.
+func (r *resolver) smokeCompare(c *recipe.Compare) *smoke.Compare {
 	if c == nil {
 		return nil
 	}
-	out := &smoke.Compare{
-		File: c.File.Value, Mode: c.Mode.Value,
-		Abs: c.Abs.Value, Rel: c.Rel.Value, Threshold: c.Threshold.Value,
-	}
+	out := &smoke.Compare{Mode: c.Mode.Value, Abs: c.Abs.Value, Rel: c.Rel.Value, Threshold: c.Threshold.Value}
+	out.File, _ = r.checked(c.File, "file", recipe.CheckAbsPath)
 	for _, f := range c.Fields {
 		out.Fields = append(out.Fields, smoke.CompareField{
 			Path: f.Path.Value, Mode: f.Mode.Value,

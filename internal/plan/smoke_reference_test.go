@@ -20,7 +20,7 @@ func TestSmokeBenchDefaults(t *testing.T) {
 
 func TestSmokeCompareKeepsUnsetFieldLimitsUnset(t *testing.T) {
 	at := recipe.Pos{File: "r.yaml", Line: 1, Col: 1}
-	c := smokeCompare(&recipe.Compare{
+	c := (&resolver{}).smokeCompare(&recipe.Compare{
 		Mode: recipe.Str{Value: "numeric", Pos: at}, Abs: recipe.Float{Value: 0.1, Pos: at},
 		Fields: []recipe.CompareField{{Path: recipe.Str{Value: "a"}}, {Path: recipe.Str{Value: "b"}, Abs: recipe.Float{Value: 0, Pos: at}}},
 	})

@@ -41,7 +41,7 @@ func (r *resolver) addStage(s Stage, namePos recipe.Pos) string {
 // resolveSteps lays out the stages and resolves every step into them.
 func (r *resolver) resolveSteps() {
 	first := r.units[0].doc.Image
-	baseRef, _ := r.subst(first.From, "from")
+	baseRef, _ := r.checked(first.From, "from", recipe.CheckImageRef)
 	r.plan.BaseRef = baseRef
 	prev := r.addStage(Stage{
 		Name: baseStage, Role: RoleBase, From: baseRef, FromImage: true,
@@ -124,7 +124,7 @@ func (r *resolver) stageFrom(from recipe.Str, prev string, helpers, done map[str
 			from.Value, kindArticle(d.Kind()))
 		return from.Value, true
 	}
-	ref, _ := r.subst(from, "from")
+	ref, _ := r.checked(from, "from", recipe.CheckImageRef)
 	return ref, true
 }
 

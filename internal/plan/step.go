@@ -49,6 +49,19 @@ type Step struct {
 	User     string        `json:"user,omitempty"`
 }
 
+// SecretIDs are the ids of the build secrets the step mounts, in order.
+func (s *Step) SecretIDs() []string {
+	switch {
+	case s.Run != nil:
+		return s.Run.Secrets
+	case s.Git != nil && s.Git.Token != "":
+		return []string{s.Git.Token}
+	case s.Pip != nil && s.Pip.Netrc != "":
+		return []string{s.Pip.Netrc}
+	}
+	return nil
+}
+
 // RunStep is a shell script, kept exactly as written: the shell expands it,
 // with the build arguments in its environment.
 type RunStep struct {
@@ -91,14 +104,19 @@ type PipStep struct {
 	TrustedHosts []string `json:"trustedHosts,omitempty"`
 	Keep         []string `json:"keep,omitempty"`
 	NoDeps       bool     `json:"noDeps,omitempty"`
-	Secrets      []string `json:"secrets,omitempty"`
 	// Pinned is the locked set: installed with --require-hashes --no-deps.
 	Pinned []PinnedWheel `json:"pinned,omitempty"`
+	// Netrc is the id of a build secret holding a netrc file, which pip
+	// reads its index credentials from.
+	Netrc string `json:"netrc,omitempty"`
 }
 
 // GitStep checks out a repository.
 type GitStep struct {
-	URL        string `json:"url"`
+	URL string `json:"url"`
+	// Token is the id of a build secret holding an access token, or
+	// USER:PASSWORD, that git sends to the host of URL.
+	Token      string `json:"token,omitempty"`
 	Ref        string `json:"ref,omitempty"`
 	Commit     string `json:"commit,omitempty"`
 	Dest       string `json:"dest"`

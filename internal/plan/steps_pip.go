@@ -52,13 +52,14 @@ func pipCommands(d *dockerfile, o origin, p *PipStep) []shellCmd {
 			args = append(args, shQuote(pkg))
 		}
 	}
+	env := pipEnvOf(p)
 	var before []shellCmd
 	if d.probe {
 		var report string
 		before, report = pipProbe(o, py)
 		args = append([]string{report}, args...)
 	}
-	install := cmd(pipEnv+" "+py+" -m pip install", args...)
+	install := cmd(env+" "+py+" -m pip install", args...)
 	if len(p.Keep) == 0 {
 		return append(before, install)
 	}
@@ -69,4 +70,13 @@ func pipCommands(d *dockerfile, o origin, p *PipStep) []shellCmd {
 		install,
 		cmd(`rm -f "$macabox_keep"`),
 	)
+}
+
+// pipEnvOf is pip's environment for a step: pipEnv, and for an index that
+// wants credentials NETRC naming the secret's mount, which no layer keeps.
+func pipEnvOf(p *PipStep) string {
+	if p.Netrc == "" {
+		return pipEnv
+	}
+	return pipEnv + " NETRC=/run/secrets/" + p.Netrc
 }

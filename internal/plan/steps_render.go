@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // writeStep writes one step: a comment naming its recipe position and
@@ -26,9 +27,9 @@ func writeStep(d *dockerfile, s *Step) {
 		}
 		writeShell(d, o, dnfMounts, nil, cmds)
 	case KindPip:
-		writeShell(d, o, pipMounts, secretMounts(s.Pip.Secrets), pipCommands(d, o, s.Pip))
+		writeShell(d, o, pipMounts, credentialMount(s.Pip.Netrc), pipCommands(d, o, s.Pip))
 	case KindGit:
-		writeShell(d, o, nil, nil, gitCommands(d, o, s.Git))
+		writeShell(d, o, nil, credentialMount(s.Git.Token), gitCommands(d, o, s.Git))
 	case KindCopy:
 		writeCopy(d, o, s.Copy)
 	case KindDownload:
@@ -73,6 +74,17 @@ func secretMounts(ids []string) []string {
 		out = append(out, "--mount=type=secret,id="+id+",required=true")
 	}
 	return out
+}
+
+// credentialMount mounts the build secret a git or pip step reads its
+// credentials from, if it names one. Unlike a run step's secrets it is not
+// required: a recipe's source may be public by default and private in a fork
+// (--set to another URL), and the tool says plainly when it is refused.
+func credentialMount(id string) []string {
+	if id == "" {
+		return nil
+	}
+	return []string{"--mount=type=secret,id=" + id}
 }
 
 // writeShell writes a generated RUN in shell form: flags first, then the
@@ -123,6 +135,11 @@ func writeRun(d *dockerfile, o origin, r *RunStep) {
 		flags = append(flags, "--network="+r.Network)
 	}
 	body := r.Script
+	if !utf8.ValidString(body) {
+		// Exec form would carry it through JSON, whose encoder replaces
+		// invalid bytes: the shell would run another script.
+		d.fail(fmt.Errorf("%s: the script is not valid UTF-8", o.pos))
+	}
 	if !shellFormOK(body) {
 		body = execForm(body)
 	}

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -15,10 +16,7 @@ var (
 	secretIDShape = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*$`)
 	mountPath     = regexp.MustCompile(`^/[A-Za-z0-9._/+@%:~-]*$`)
 	modeShape     = regexp.MustCompile(`^0?[0-7]{3}$|^[0-7]{4}$`)
-	ownerShape    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*(:[A-Za-z0-9_][A-Za-z0-9._-]*)?$`)
 	repoIDShape   = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._:-]*$`)
-	sha256Shape   = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
-	commitShape   = regexp.MustCompile(`^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{64}$`)
 )
 
 // step resolves one recipe step into the plan (an env step becomes one plan
@@ -45,13 +43,10 @@ func (r *resolver) step(u *unit, stage string, helpers map[string]string, s *rec
 		return
 	case s.Workdir != nil:
 		ps.Kind = KindWorkdir
-		ps.Workdir = r.path(*s.Workdir, "workdir", false)
+		ps.Workdir = r.path(*s.Workdir, "workdir")
 	case s.User != nil:
 		ps.Kind = KindUser
-		ps.User, _ = r.subst(*s.User, "user")
-		if strings.TrimSpace(ps.User) != ps.User || ps.User == "" {
-			r.fail(s.User.Pos, "user", "a user is a name or id, without surrounding spaces")
-		}
+		ps.User, _ = r.checked(*s.User, "user", recipe.CheckOwner)
 	default:
 		r.fail(s.Pos, "", "step has no kind")
 		return
@@ -106,41 +101,35 @@ func (r *resolver) runStep(s *recipe.Step) *RunStep {
 func (r *resolver) secrets(ids []recipe.Str) []string {
 	var out []string
 	for _, id := range ids {
-		if !secretIDShape.MatchString(id.Value) {
-			r.fail(id.Pos, "secrets", "secret id %q must be letters, digits and ._-", id.Value)
-		}
-		out = append(out, id.Value)
+		out = append(out, r.secretID(id, "secrets"))
 	}
 	return out
 }
 
-// words resolves values passed to a tool as positional arguments. One that
-// starts with '-' would be read as an option however it is quoted.
-func (r *resolver) words(vs []recipe.Str, field string) []string {
-	out := r.substAll(vs, field)
-	for i, w := range out {
-		if w == "" || strings.HasPrefix(w, "-") {
-			r.fail(vs[i].Pos, field, "%q is not a package name: it is empty or starts with '-' (options belong in a run step)", w)
-		}
+// secretID checks the id of a build secret, which goes into a --mount
+// option and a path under /run/secrets.
+func (r *resolver) secretID(id recipe.Str, field string) string {
+	if id.Value != "" && !secretIDShape.MatchString(id.Value) {
+		r.fail(id.Pos, field, "secret id %q must be letters, digits and ._-", id.Value)
 	}
-	return out
+	return id.Value
 }
 
 func (r *resolver) aptStep(a *recipe.AptStep) *AptStep {
 	return &AptStep{
-		Packages:     r.words(a.Packages, "packages"),
+		Packages:     r.checkedAll(a.Packages, "packages", recipe.CheckPackage),
 		NoRecommends: a.NoRecommends.Pos.IsZero() || a.NoRecommends.Value,
 	}
 }
 
 func (r *resolver) dnfStep(d *recipe.DnfStep) *DnfStep {
-	out := &DnfStep{Packages: r.words(d.Packages, "packages")}
+	out := &DnfStep{Packages: r.checkedAll(d.Packages, "packages", recipe.CheckPackage)}
 	for _, repo := range d.Repos {
 		if !repoIDShape.MatchString(repo.Name.Value) {
 			r.fail(repo.Name.Pos, "name", "repository id %q must be letters, digits and ._:-", repo.Name.Value)
 		}
-		base, _ := r.subst(repo.BaseURL, "baseurl")
-		key, _ := r.subst(repo.GPGKey, "gpgkey")
+		base, _ := r.checked(repo.BaseURL, "baseurl", recipe.CheckHTTPURL)
+		key, _ := r.checked(repo.GPGKey, "gpgkey", recipe.CheckHTTPURL)
 		out.Repos = append(out.Repos, DnfRepo{Name: repo.Name.Value, BaseURL: base, GPGKey: key})
 	}
 	return out
@@ -149,16 +138,16 @@ func (r *resolver) dnfStep(d *recipe.DnfStep) *DnfStep {
 func (r *resolver) pipStep(p *recipe.PipStep) *PipStep {
 	out := &PipStep{
 		Python:       r.plan.Python,
-		Packages:     r.words(p.Packages, "packages"),
-		ExtraIndex:   r.substAll(p.ExtraIndex, "extraIndex"),
-		TrustedHosts: r.words(p.TrustedHosts, "trustedHosts"),
-		Keep:         r.words(p.Keep, "keep"),
+		Packages:     r.checkedAll(p.Packages, "packages", recipe.CheckPackage),
+		ExtraIndex:   r.checkedAll(p.ExtraIndex, "extraIndex", recipe.CheckIndexURL),
+		TrustedHosts: r.checkedAll(p.TrustedHosts, "trustedHosts", recipe.CheckHost),
+		Keep:         r.checkedAll(p.Keep, "keep", recipe.CheckDist),
 		NoDeps:       p.NoDeps.Value,
-		Secrets:      r.secrets(p.Secrets),
+		Netrc:        r.secretID(p.Netrc, "netrc"),
 	}
-	out.Index, _ = r.subst(p.Index, "index")
+	out.Index, _ = r.checked(p.Index, "index", recipe.CheckIndexURL)
 	if p.Python.Value != "" {
-		out.Python, _ = r.subst(p.Python, "python")
+		out.Python, _ = r.checked(p.Python, "python", recipe.CheckAbsPath)
 	}
 	if out.Python == "" {
 		out.Python = "python3"
@@ -169,17 +158,15 @@ func (r *resolver) pipStep(p *recipe.PipStep) *PipStep {
 func (r *resolver) gitStep(s *recipe.Step) *GitStep {
 	g := s.Git
 	out := &GitStep{Submodules: g.Submodules.Value, KeepGitDir: g.KeepGitDir.Value}
-	out.URL = r.words([]recipe.Str{g.URL}, "url")[0]
-	out.Ref, _ = r.subst(g.Ref, "ref")
-	if strings.HasPrefix(out.Ref, "-") {
-		r.fail(g.Ref.Pos, "ref", "a ref cannot start with '-'")
+	out.URL, _ = r.checked(g.URL, "url", recipe.CheckGitURL)
+	if out.Token = r.secretID(g.Token, "token"); out.Token != "" {
+		if u, err := url.Parse(out.URL); err == nil && u.Scheme != "http" && u.Scheme != "https" {
+			r.fail(g.Token.Pos, "token", "git sends a token over http(s) only; %q has another scheme", out.URL)
+		}
 	}
-	out.Commit, _ = r.subst(g.Commit, "commit")
-	if out.Commit != "" && !commitShape.MatchString(out.Commit) {
-		r.fail(g.Commit.Pos, "commit", "commit %q must be the full hexadecimal object name", out.Commit)
-	}
-	out.Commit = strings.ToLower(out.Commit)
-	out.Dest = r.path(g.Dest, "dest", true)
+	out.Ref, _ = r.checked(g.Ref, "ref", recipe.CheckGitRef)
+	out.Commit, _ = r.checked(g.Commit, "commit", recipe.CheckCommit)
+	out.Dest = r.path(g.Dest, "dest")
 	if out.Commit == "" {
 		r.warn(s.Pos, "git step without a commit: the checkout follows %s and the build is not reproducible", refOrHead(out.Ref))
 	}
@@ -198,36 +185,22 @@ func refOrHead(ref string) string {
 
 func (r *resolver) downloadStep(d *recipe.DownloadStep) *DownloadStep {
 	out := &DownloadStep{Mode: "0644"}
-	out.URL, _ = r.subst(d.URL, "url")
-	if !strings.HasPrefix(out.URL, "https://") && !strings.HasPrefix(out.URL, "http://") {
-		r.fail(d.URL.Pos, "url", "a download URL must be http:// or https://")
-	}
-	if !sha256Shape.MatchString(d.SHA256.Value) {
-		r.fail(d.SHA256.Pos, "sha256", "sha256 must be 64 hexadecimal digits")
-	}
-	out.SHA256 = strings.ToLower(d.SHA256.Value)
-	out.Dest = r.path(d.Dest, "dest", true)
+	out.URL, _ = r.checked(d.URL, "url", recipe.CheckHTTPURL)
+	out.SHA256, _ = r.checked(d.SHA256, "sha256", recipe.CheckSHA256)
+	out.Dest = r.path(d.Dest, "dest")
 	if d.Mode.Value != "" {
 		out.Mode = r.mode(d.Mode)
 	}
 	return out
 }
 
-// path resolves a path that the frontend expands as a word (COPY, ADD and
-// WORKDIR arguments): surrounding spaces would be trimmed or, at the end of
-// a line, escaped into a line continuation.
-func (r *resolver) path(v recipe.Str, field string, absolute bool) string {
-	p, ok := r.subst(v, field)
-	if !ok {
-		return p
-	}
-	switch {
-	case p == "":
-		r.fail(v.Pos, field, "the path is empty")
-	case strings.TrimSpace(p) != p:
+// path resolves an absolute path, which the frontend expands as a word
+// (COPY, ADD and WORKDIR arguments): surrounding spaces would be trimmed
+// or, at the end of a line, escaped into a line continuation.
+func (r *resolver) path(v recipe.Str, field string) string {
+	p, ok := r.checked(v, field, recipe.CheckAbsPath)
+	if ok && strings.TrimSpace(p) != p {
 		r.fail(v.Pos, field, "the path %q starts or ends with a space", p)
-	case absolute && !strings.HasPrefix(p, "/"):
-		r.fail(v.Pos, field, "the path %q must be absolute", p)
 	}
 	return p
 }

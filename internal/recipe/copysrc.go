@@ -3,6 +3,7 @@ package recipe
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -35,6 +36,18 @@ type CopiedFile struct {
 
 // Mode is the mode of the file (of the file a symlink leads to).
 func (f CopiedFile) Mode() fs.FileMode { return f.info.Mode() }
+
+// Size is the file's size when ResolveCopySource looked at it.
+func (f CopiedFile) Size() int64 { return f.info.Size() }
+
+// Open opens the file for reading, with the guarantees of Read.
+func (f CopiedFile) Open() (io.ReadCloser, error) {
+	file, err := openRegular(f.real, f.info)
+	if err != nil {
+		return nil, fmt.Errorf("reading %q: %w", filepath.ToSlash(f.Rel), err)
+	}
+	return file, nil
+}
 
 // Read reads the file's content. It refuses a file that is no longer the
 // regular file ResolveCopySource looked at, and cannot block on a named pipe

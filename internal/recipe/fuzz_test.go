@@ -108,8 +108,8 @@ steps:
   - {run: {script: V, secrets: [V], cache: [V], network: V}}
   - {apt: [V]}
   - {dnf: {packages: [V], repos: [{name: V, baseurl: V, gpgkey: V}]}}
-  - {pip: {packages: [V], python: V, index: V, extraIndex: [V], trustedHosts: [V], keep: [V], secrets: [V]}}
-  - {git: {url: V, ref: V, commit: V, dest: V}}
+  - {pip: {packages: [V], python: V, index: V, extraIndex: [V], trustedHosts: [V], keep: [V], netrc: V}}
+  - {git: {url: V, token: V, ref: V, commit: V, dest: V}}
   - {copy: {src: [V], dest: V, mode: V, owner: V}}
   - {download: {url: V, sha256: V, dest: V, mode: V}}
   - {workdir: V}

@@ -18,6 +18,10 @@ type scope struct {
 	env map[string]bool
 	// in names the stack a layer is checked in, for messages.
 	in string
+	// test is set inside a smoke test, whose env the runners pass to the
+	// container as it is: only arguments, substituted when planning, can
+	// be referred to there.
+	test bool
 }
 
 func (sc *scope) clone() *scope {
@@ -180,11 +184,13 @@ func (v *validator) walkRefs(val reflect.Value, key string, sc *scope) {
 	case reflect.Slice:
 		// Stages and tests get a scope of their own: what they set does not
 		// carry over to the steps that follow.
-		own := val.Type().Elem() == reflect.TypeFor[Stage]() || val.Type().Elem() == reflect.TypeFor[Test]()
+		test := val.Type().Elem() == reflect.TypeFor[Test]()
+		own := test || val.Type().Elem() == reflect.TypeFor[Stage]()
 		for i := range val.Len() {
 			s := sc
 			if own {
 				s = sc.clone()
+				s.test = test
 			}
 			v.walkRefs(val.Index(i), key, s)
 		}
@@ -209,6 +215,12 @@ func (v *validator) mapRefs(m Map, key string, sc *scope) {
 			visible[kv.Key.Value] = true
 		}
 	case "env":
+		if sc.test {
+			for _, kv := range m {
+				v.testEnvRefs(kv, sc)
+			}
+			return
+		}
 		for _, kv := range m {
 			v.refs(kv.Value, kv.Key.Value, sc.args, sc.env, sc.in)
 			sc.env[kv.Key.Value] = true
@@ -244,6 +256,24 @@ func (v *validator) refs(s Str, field string, args, env map[string]bool, in stri
 		}
 		v.refError(s.Pos, field, msg+didYouMean(r.Name, slices.Sorted(maps.Keys(with(args, env)))))
 	}
+}
+
+// testEnvRefs checks a smoke test's env value: it may refer to arguments
+// only. A variable of the image is named as such, since writing one there
+// is an easy mistake: nothing in a test's env is expanded in the container.
+func (v *validator) testEnvRefs(kv KV, sc *scope) {
+	refs, err := ExpandRefs(kv.Value.Value)
+	if err != nil {
+		v.refs(kv.Value, kv.Key.Value, sc.args, nil, sc.in)
+		return
+	}
+	for _, r := range refs {
+		if !sc.args[r.Name] && sc.env[r.Name] {
+			v.refError(kv.Value.Pos, kv.Key.Value, fmt.Sprintf("${%s} is a variable of the image, which a test's env cannot refer to (only arguments are substituted there); the test's command can read $%s in the container", r.Name, r.Name))
+			return
+		}
+	}
+	v.refs(kv.Value, kv.Key.Value, sc.args, nil, sc.in)
 }
 
 // refError records a reference problem once, however many contexts find it.

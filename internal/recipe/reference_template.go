@@ -138,8 +138,18 @@ layers'. Always available: {{.Builtins}}. Values of ` + "`env`" + ` may also ref
 set earlier in the same chain, and to {{.InheritedEnv}}. ` + "`$$`" + ` is a literal ` + "`$`" + `, and
 so is a ` + "`$`" + ` not followed by ` + "`{`" + ` (` + "`$basearch`" + `); ` + "`${NAME:-default}`" + ` and
 other shell forms are errors. Shell fields (` + "`run`" + ` scripts, test commands, probes)
-are left to the shell, which finds build arguments in its environment. Inside a flow
-list, quote values with ` + "`${...}`" + `: ` + "`[\"pkg==${V}\"]`" + `.
+are left to the shell. A ` + "`run`" + ` step's shell finds build arguments in its environment;
+a smoke test runs in a container of the image, where they are not set, so pass one
+through the test's ` + "`env`" + ` (` + "`env: {V: \"${V}\"}`" + `). In a smoke test, ` + "`file`" + `,
+` + "`expect.files`" + `, ` + "`service.ready.http`" + ` and ` + "`env`" + ` values are substituted when
+planning, like every structured value; a test's ` + "`env`" + ` may refer to arguments only,
+not to the image's variables, which nothing would expand there. Inside a flow list,
+quote values with ` + "`${...}`" + `: ` + "`[\"pkg==${V}\"]`" + `. Substitution is bounded, so that
+arguments defined in terms of each other cannot blow up: a value may grow to at most
+32 KiB, and all of a target's values together to 16 MiB; ` + "`macabox plan`" + ` stops at the
+argument or field that passes a limit and names the arguments it grew through. The
+rendered Dockerfile holds at most 16 MiB, in lines of at most 65535 bytes, the most
+BuildKit reads.
 
 **Version constraints** (` + "`requires`" + `) are comparisons joined by commas, all of which
 must hold: ` + "`>=3.0, <3.1`" + `, ` + "`==3.0.*`" + `, ` + "`!=2.33.0.6`" + `. Versions are dotted numbers;
@@ -158,13 +168,37 @@ anything a source brings in that is not a regular file inside the folder: symlin
 outside it or to a folder, named pipes, devices and sockets. A name that ` + "`COPY`" + ` would read
 as a pattern (` + "`*`" + `, ` + "`?`" + `, ` + "`[`" + `, ` + "`\\`" + `, surrounding spaces) cannot be copied. ` + "`macabox validate`" + `
 applies exactly the check that planning and exporting apply. Copies from a stage take absolute
-paths inside that stage.
+paths inside that stage. A copied file may be at most 512 MiB, and all of a
+target's together 1 GiB: they go into the build context and into every bundle, so
+mount large files such as model weights when the container runs (` + "`--mount`" + `)
+instead.
 
 **Safe values.** Package names contain no whitespace and do not start with ` + "`-`" + `;
 ` + "`env`" + ` keys are variable names and values are one line; paths are absolute; URLs are
 http(s) (git also takes ssh and git); ` + "`sha256`" + ` is 64 hex digits and ` + "`commit`" + ` 40;
 modes are octal; durations are Go durations (` + "`90s`" + `, ` + "`15m`" + `); expectations are RE2
-regular expressions.
+regular expressions. A value that uses ` + "`${NAME}`" + ` is held to the same rule once the
+arguments are substituted, ` + "`--set`" + ` values included: ` + "`macabox plan`" + ` refuses it at the
+field and names the arguments it came through, e.g. ` + "`tags: [\"app:${TAG}\"]`" + ` with
+` + "`--set TAG=--privileged`" + `.
+
+**Credentials** never go into a recipe, an argument or ` + "`--set`" + `: what those hold ends
+up in the plan, the image's build arguments and history, and every bundle. A URL with
+credentials (` + "`https://user:token@host/`" + `, ` + "`https://token@host/`" + `) is refused wherever it
+is written. Give them as build secrets instead, which BuildKit mounts for one step
+only and which reach no layer, build argument, log or bundle:
+
+- ` + "`git`" + ` with ` + "`token: gittoken`" + `, built with ` + "`--secret id=gittoken,env=GIT_TOKEN`" + `: git's
+  credential helper reads the token (or ` + "`USER:PASSWORD`" + `; a bare token goes with the user
+  name ` + "`x-access-token`" + `) from the secret when the server asks, and offers it to the
+  URL's host only, so submodules elsewhere never see it. Without the secret git fetches
+  without credentials, as a public repository needs, and the log says which secret
+  was not given.
+- ` + "`pip`" + ` with ` + "`netrc: pipnetrc`" + `, built with ` + "`--secret id=pipnetrc,src=$HOME/.netrc`" + `:
+  pip reads the index credentials from that netrc
+  (` + "`machine HOST login USER password TOKEN`" + `).
+- ` + "`run`" + ` with ` + "`secrets: [id]`" + `: the script reads ` + "`/run/secrets/<id>`" + `; the build fails when
+  the secret is not given.
 
 **Grounded values.** A pinned value (a version, label, ref, tag or URL) cites where it
 is shown: a step's ` + "`source`" + ` for what the step writes, the document's ` + "`source`" + ` for arg

@@ -277,12 +277,13 @@ type PipStep struct {
 	TrustedHosts []Str `yaml:"trustedHosts" doc:"hosts trusted without TLS (--trusted-host)"`
 	Keep         []Str `yaml:"keep" doc:"installed distributions pip must not replace (pinned through a constraints file), e.g. torch"`
 	NoDeps       Bool  `yaml:"noDeps" doc:"install without dependencies (--no-deps)"`
-	Secrets      []Str `yaml:"secrets" vars:"none" doc:"build secret ids available to pip (e.g. a netrc)"`
+	Netrc        Str   `yaml:"netrc" vars:"none" doc:"id of a build secret holding a netrc file with the index credentials; pip reads it (never a layer, the plan or a log)"`
 }
 
 // GitStep checks out a repository.
 type GitStep struct {
-	URL        Str  `yaml:"url" required:"true" doc:"repository URL"`
+	URL        Str  `yaml:"url" required:"true" doc:"repository URL, without credentials"`
+	Token      Str  `yaml:"token" vars:"none" doc:"id of a build secret holding an access token, or USER:PASSWORD, that git sends to the url's host (never a layer, the plan or a log)"`
 	Ref        Str  `yaml:"ref" doc:"branch or tag"`
 	Commit     Str  `yaml:"commit" doc:"full 40-hex commit; required for reproducible builds"`
 	Dest       Str  `yaml:"dest" required:"true" doc:"absolute checkout directory"`
@@ -321,8 +322,8 @@ type Test struct {
 	Expect  *Expect  `yaml:"expect" doc:"what must hold; default: exit code 0, or the file or variable exists"`
 	Needs   []Str    `yaml:"needs" enum:"device" vars:"none" doc:"what the test needs; 'device' tests are skipped without a MACA device"`
 	Timeout Duration `yaml:"timeout" vars:"none" doc:"limit for this test, default 2m"`
-	XFail   Str      `yaml:"xfail" vars:"none" doc:"why this test is expected to fail (a known gap, e.g. an operator without a MACA kernel yet): its failure is reported as an expected failure and does not fail the run; if it passes, it fails, so the mark is removed once the gap closes"`
-	Env     Map      `yaml:"env" doc:"extra environment for this test"`
+	XFail   Str      `yaml:"xfail" vars:"none" text:"line" doc:"why this test is expected to fail (a known gap, e.g. an operator without a MACA kernel yet): its failure is reported as an expected failure and does not fail the run; if it passes, it fails, so the mark is removed once the gap closes"`
+	Env     Map      `yaml:"env" doc:"extra environment for this test; values may refer to arguments, not to the image's variables"`
 
 	Compare *Compare `yaml:"compare" doc:"for a run test: compare its output with the same test's output on a reference platform (recorded by macabox reference record)"`
 	Bench   *Bench   `yaml:"bench" doc:"for a run test: run it as a benchmark, and report its metrics beside the reference platform's"`

@@ -1,6 +1,7 @@
 package recipe
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -335,14 +336,19 @@ func (v *validator) expanded(s Str, field string, check func(string) error) {
 	if s.Pos.IsZero() {
 		return
 	}
-	value, err := Expand(s.Value, func(string) (string, bool) { return "x", true })
-	if err != nil {
+	value := placeholders(s.Value)
+	if _, err := ExpandRefs(s.Value); err != nil {
 		return
 	}
 	if strings.HasPrefix(s.Value, "${") {
 		check = checkOneLine
 	}
 	if err := check(value); err != nil {
+		// Credentials are shown as written, not with the placeholders.
+		var ce *credentialsError
+		if errors.As(err, &ce) && URLCredentials(s.Value) != "" {
+			ce.found = URLCredentials(s.Value)
+		}
 		v.errs.add(s.Pos, field, "%s", err)
 	}
 }

@@ -34,7 +34,7 @@ func (v *validator) checkRegexp(s string) error {
 func (v *validator) labels(m Map) {
 	for _, kv := range m {
 		v.literal(kv.Key, "labels", checkLabelKey)
-		v.literal(kv.Value, kv.Key.Value, checkOneLine)
+		v.literal(kv.Value, kv.Key.Value, checkFreeValue)
 	}
 }
 
@@ -44,14 +44,14 @@ func (v *validator) args(m Map) {
 		if slices.Contains(BuiltinArgs(), kv.Key.Value) {
 			v.errs.add(kv.Key.Pos, "args", "%s is set by macabox and cannot be declared", quote(kv.Key.Value))
 		}
-		v.literal(kv.Value, kv.Key.Value, checkOneLine)
+		v.literal(kv.Value, kv.Key.Value, checkFreeValue)
 	}
 }
 
 func (v *validator) env(m Map, field string) {
 	for _, kv := range m {
 		v.literal(kv.Key, field, checkEnvKey)
-		v.literal(kv.Value, kv.Key.Value, checkOneLine)
+		v.literal(kv.Value, kv.Key.Value, checkFreeValue)
 	}
 }
 
@@ -99,13 +99,15 @@ func (v *validator) stageFrom(from Str, earlier, all []string) {
 		return
 	}
 	if err := checkImageRef(placeholders(from.Value)); err != nil {
-		v.errs.add(from.Pos, "from", "%s is neither 'base', an earlier stage (%s) nor an image reference", quote(from.Value), strings.Join(earlier, ", "))
+		v.errs.add(from.Pos, "from", "%v; a stage builds on 'base', an earlier stage (%s) or an image", err, strings.Join(earlier, ", "))
 	}
 }
 
-// placeholders fills every reference with a placeholder, for shape checks.
+// placeholders fills every reference with a placeholder, for shape checks:
+// a digit, which fits wherever a letter does in the shapes checked, and
+// also where only a number does (http://host:${PORT}/).
 func placeholders(s string) string {
-	out, err := Expand(s, func(string) (string, bool) { return "x", true })
+	out, err := Expand(s, func(string) (string, bool) { return "1", true })
 	if err != nil {
 		return s
 	}
@@ -175,9 +177,9 @@ func (v *validator) packages(pos Pos, field string, pkgs []Str) {
 func (v *validator) pipStep(pos Pos, p *PipStep) {
 	v.packages(pos, "pip", p.Packages)
 	v.expanded(p.Python, "python", checkAbsPath)
-	v.expanded(p.Index, "index", checkHTTPURL)
+	v.expanded(p.Index, "index", checkIndexURL)
 	for _, u := range p.ExtraIndex {
-		v.expanded(u, "extraIndex", checkHTTPURL)
+		v.expanded(u, "extraIndex", checkIndexURL)
 	}
 	for _, h := range p.TrustedHosts {
 		v.expanded(h, "trustedHosts", checkHost)
@@ -185,9 +187,7 @@ func (v *validator) pipStep(pos Pos, p *PipStep) {
 	for _, k := range p.Keep {
 		v.expanded(k, "keep", checkDist)
 	}
-	for _, s := range p.Secrets {
-		v.literal(s, "secrets", checkID)
-	}
+	v.literal(p.Netrc, "netrc", checkID)
 }
 
 var gitRefRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_./+-]*$`)
@@ -201,6 +201,10 @@ func checkGitRef(s string) error {
 
 func (v *validator) gitStep(g *GitStep) {
 	v.expanded(g.URL, "url", checkGitURL)
+	v.literal(g.Token, "token", checkID)
+	if !g.Token.Pos.IsZero() && !strings.HasPrefix(g.URL.Value, "${") && !strings.HasPrefix(g.URL.Value, "http") {
+		v.errs.add(g.Token.Pos, "token", "git sends a token over http(s) only; %s has another scheme", quote(g.URL.Value))
+	}
 	v.expanded(g.Ref, "ref", checkGitRef)
 	v.exact(g.Commit, "commit", checkCommit)
 	v.expanded(g.Dest, "dest", checkAbsPath)

@@ -109,9 +109,19 @@ func checkURL(s string, schemes ...string) error {
 	return nil
 }
 
-func checkHTTPURL(s string) error { return checkURL(s, "http", "https") }
+func checkHTTPURL(s string) error {
+	if err := checkURL(s, "http", "https"); err != nil {
+		return err
+	}
+	return noCredentials(s, secretHint)
+}
 
-func checkGitURL(s string) error { return checkURL(s, "https", "http", "ssh", "git") }
+func checkGitURL(s string) error {
+	if err := checkURL(s, "https", "http", "ssh", "git"); err != nil {
+		return err
+	}
+	return noCredentials(s, gitTokenHint)
+}
 
 // checkImageRef accepts "scratch" and what the registry grammar accepts
 // (imageref.Parse), so a recipe names only images docker and BuildKit can

@@ -3,7 +3,7 @@
 # Base: cr.metax-tech.com/public-ai-release/maca/vllm:maca.ai3.0.0.5-torch2.6-py310-ubuntu22.04-amd64
 # MACA: 3.0.0.5 at /opt/maca
 # Platform: linux/amd64 (set by the builder; FROM lines carry no --platform)
-# Inputs: sha256:62cc807bcd5a1d356e078c4a8fa7b479801219c083ed11a50ab5edf6d1e158d2
+# Inputs: sha256:e601453e90f5be662d219fd997a7387c570b17c0f970c13b539c1768511a7207
 # Build with SOURCE_DATE_EPOCH set (build-arg and exporter) for a reproducible image.
 
 # images/maca-3.0.yaml:36:7: base image of maca-3.0
@@ -107,19 +107,21 @@ COPY --from=infinicore.xmake --chmod=0755 ["/usr/local/bin/xmake", "/usr/local/b
 # recipes/infinicore/infinicore.yaml:104:5: infinicore copy; source: macabox multi-stage build of xmake
 COPY --from=infinicore.xmake ["/usr/local/share/xmake", "/usr/local/share/xmake/"]
 # recipes/infinicore/infinicore.yaml:111:5: infinicore git; source: InfiniCore README @ b6f8f8c3 (git clone --recursive https://github.com/InfiniTensor/InfiniCore.git)
-RUN git init -q '/opt/InfiniCore' \
+RUN --mount=type=secret,id=gittoken \
+    macabox_git_auth='!f() { test "$1" = get || return 0; if [ ! -r /run/secrets/gittoken ]; then echo "macabox: no build secret gittoken (--secret id=gittoken,env=VAR): fetching without credentials" >&2; return 0; fi; s=$(cat /run/secrets/gittoken); case $s in *:*) printf '\''username=%s\npassword=%s\n'\'' "${s%%:*}" "${s#*:}" ;; *) printf '\''username=x-access-token\npassword=%s\n'\'' "$s" ;; esac; }; f' \
+ && git init -q '/opt/InfiniCore' \
  && git -C '/opt/InfiniCore' remote add origin 'https://github.com/InfiniTensor/InfiniCore.git' \
- && ( git -C '/opt/InfiniCore' fetch -q --depth 1 origin 'b6f8f8c3949399e06036ddc5dc0314bbc6b7b98e' || git -C '/opt/InfiniCore' fetch -q origin ) \
+ && ( git -C '/opt/InfiniCore' -c credential.helper= -c 'credential.https://github.com.helper='"$macabox_git_auth" fetch -q --depth 1 origin 'b6f8f8c3949399e06036ddc5dc0314bbc6b7b98e' || git -C '/opt/InfiniCore' -c credential.helper= -c 'credential.https://github.com.helper='"$macabox_git_auth" fetch -q origin ) \
  && git -C '/opt/InfiniCore' -c advice.detachedHead=false checkout -q \
       'b6f8f8c3949399e06036ddc5dc0314bbc6b7b98e' \
- && git -C '/opt/InfiniCore' submodule update -q --init --recursive \
+ && git -C '/opt/InfiniCore' -c credential.helper= -c 'credential.https://github.com.helper='"$macabox_git_auth" submodule update -q --init --recursive \
  && find '/opt/InfiniCore' -name .git -prune -exec rm -rf {} + \
  && chmod -R u+rwX,go+rX,go-w '/opt/InfiniCore'
-# recipes/infinicore/infinicore.yaml:121:5: infinicore run; source: InfiniCore scripts/install.py @ b6f8f8c3; command line from InfiniCore issues #636 and #704 (python scripts/install.py --metax-gpu=y --use-mc=y [--ccl=y])
+# recipes/infinicore/infinicore.yaml:125:5: infinicore run; source: InfiniCore scripts/install.py @ b6f8f8c3; command line from InfiniCore issues #636 and #704 (python scripts/install.py --metax-gpu=y --use-mc=y [--ccl=y])
 RUN ["/bin/sh", "-ec", "cd /opt/InfiniCore\nyes=-y\ngrep -q 'xmake f -y' scripts/install.py && yes=\n\"$PYTHON\" scripts/install.py --metax-gpu=y --use-mc=y --ccl=\"$INFINICORE_CCL\" $yes\nls -l \"$INFINI_ROOT/lib\"\n"]
-# recipes/infinicore/infinicore.yaml:130:5: infinicore run; source: InfiniCore README @ b6f8f8c3 (xmake build _infinicore; xmake install _infinicore; pip install .)
+# recipes/infinicore/infinicore.yaml:134:5: infinicore run; source: InfiniCore README @ b6f8f8c3 (xmake build _infinicore; xmake install _infinicore; pip install .)
 RUN ["/bin/sh", "-ec", "cd /opt/InfiniCore\nxmake build -y _infinicore\nxmake install _infinicore\n\"$PYTHON\" -m pip install --no-cache-dir -i \"$PIP_INDEX_URL\" .\n"]
-# recipes/infinicore/infinicore.yaml:138:5: infinicore pip; source: InfiniCore test/infiniop-test/test_generate @ b6f8f8c3 (import gguf); scripts/format.py (colorama, --c clang-format-16, --py black); .github/workflows/build.yml (pip install black)
+# recipes/infinicore/infinicore.yaml:142:5: infinicore pip; source: InfiniCore test/infiniop-test/test_generate @ b6f8f8c3 (import gguf); scripts/format.py (colorama, --c clang-format-16, --py black); .github/workflows/build.yml (pip install black)
 RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
     macabox_keep="$(mktemp)" \
  && '/opt/conda/bin/python3' -c \
@@ -137,7 +139,7 @@ RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked \
  && rm -f "$macabox_keep"
 
 # Labels of infinicore-maca3
-LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:62cc807bcd5a1d356e078c4a8fa7b479801219c083ed11a50ab5edf6d1e158d2" \
+LABEL "io.github.ccf-ai-infra.macabox.inputs.digest"="sha256:e601453e90f5be662d219fd997a7387c570b17c0f970c13b539c1768511a7207" \
       "io.github.ccf-ai-infra.macabox.kind"="Stack" \
       "io.github.ccf-ai-infra.macabox.layers"="infinicore" \
       "io.github.ccf-ai-infra.macabox.maca.version"="3.0.0.5" \

@@ -25,6 +25,10 @@ type Index struct {
 
 	mu      sync.Mutex
 	fetched []string
+	// user and password, when set, are the basic credentials every request
+	// must carry; refused counts the requests that did not.
+	user, password string
+	refused        int
 }
 
 type dist struct {
@@ -83,6 +87,36 @@ func (ix *Index) Fetched() []string {
 	return append([]string(nil), ix.fetched...)
 }
 
+// RequireAuth makes the index answer only requests with these basic
+// credentials, as a private index does; others get 401 with a challenge.
+func (ix *Index) RequireAuth(user, password string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.user, ix.password = user, password
+}
+
+// Refused is how many requests were turned away for lack of credentials.
+func (ix *Index) Refused() int {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.refused
+}
+
+// authorized reports whether r may be answered, counting it if not.
+func (ix *Index) authorized(r *http.Request) bool {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.password == "" {
+		return true
+	}
+	user, password, ok := r.BasicAuth()
+	if ok && user == ix.user && password == ix.password {
+		return true
+	}
+	ix.refused++
+	return false
+}
+
 // Count is how many times filename was served.
 func (ix *Index) Count(filename string) int {
 	n := 0
@@ -97,6 +131,11 @@ func (ix *Index) Count(filename string) int {
 func (ix *Index) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if !ix.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="pyindex"`)
+		http.Error(w, "credentials required", http.StatusUnauthorized)
 		return
 	}
 	p := r.URL.Path

@@ -222,3 +222,35 @@ func run(t *testing.T, name string, args ...string) string {
 	}
 	return string(out)
 }
+
+// TestIndexRequiresCredentials: an index made private answers only requests
+// with its credentials, and the host's pip gets in with a netrc named by
+// NETRC, as a pip step with a netrc secret does.
+func TestIndexRequiresCredentials(t *testing.T) {
+	ix := pyindex.New(t, probe(), pyindex.Wheel{Name: "macabox-dep", Version: "2.0"})
+	ix.RequireAuth("reader", "s3cret")
+	resp, err := http.Get(ix.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic ") || ix.Refused() != 1 {
+		t.Errorf("without credentials: %d %q, %d refused", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), ix.Refused())
+	}
+
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatalf("python3 with pip is needed to test the index against a real pip: %v", err)
+	}
+	dir := t.TempDir()
+	netrc := filepath.Join(dir, "netrc")
+	host, _, _ := strings.Cut(ix.Host(), ":")
+	if err := os.WriteFile(netrc, []byte("machine "+host+" login reader password s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("NETRC", netrc)
+	pip(t, python, "download", "-d", filepath.Join(dir, "w"), "macabox-probe==1.0", "--index-url", ix.URL())
+	if ix.Count(probe().Filename()) != 1 {
+		t.Errorf("pip did not download %s with the netrc", probe().Filename())
+	}
+}

@@ -1,0 +1,230 @@
+package builder
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/gofrs/flock"
+	digest "github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ccf-ai-infra/macabox/internal/imageref"
+)
+
+// lockedFormat names the canonical form hashed into a locked-inputs digest;
+// change it whenever that form changes.
+const lockedFormat = "macabox-locked/v1"
+
+// maxLockedEntries bounds the locked index; the oldest entries go first.
+const maxLockedEntries = 256
+
+// LockedInputs is the locked-inputs digest of a request: everything a
+// reproducible build of it is made of once its lock pins every input. Two
+// requests with the same digest give the same image on the same builder,
+// which is what lets a locked rebuild skip the solve. "" when the request
+// is not locked or not reproducible.
+func (req Request) LockedInputs() string {
+	if req.LockDigest == "" || req.Epoch == nil {
+		return ""
+	}
+	type context struct{ Name, Layout, Digest, Image string }
+	var ctxs []context
+	for name, nc := range req.Contexts {
+		ctxs = append(ctxs, context{name, nc.OCILayout, nc.Digest, nc.Image})
+	}
+	sort.Slice(ctxs, func(i, j int) bool { return ctxs[i].Name < ctxs[j].Name })
+	df := sha256.Sum256(req.Dockerfile)
+	raw, _ := json.Marshal(struct {
+		Format, Inputs, Lock, Dockerfile, Target, Platform string
+		Epoch                                              int64
+		Args                                               map[string]string
+		Contexts                                           []context
+	}{lockedFormat, req.InputsHash, req.LockDigest, hex.EncodeToString(df[:]), req.Target, req.Platform, *req.Epoch, req.Args, ctxs})
+	return digest.FromBytes(raw).String()
+}
+
+// lockedEntry records which image a locked-inputs digest produced on which
+// builder.
+type lockedEntry struct {
+	Inputs          string             `json:"inputs"`
+	Builder         string             `json:"builder"`
+	BuildKitVersion string             `json:"buildkitVersion"`
+	Manifest        ocispec.Descriptor `json:"manifest"`
+	Config          string             `json:"config"`
+	BaseDigests     map[string]string  `json:"baseDigests,omitempty"`
+	Time            time.Time          `json:"time"`
+}
+
+// lockedIndex is the small local index of locked builds, a JSON file that
+// processes update under a file lock.
+type lockedIndex struct{ path string }
+
+func (x lockedIndex) read() []lockedEntry {
+	var es []lockedEntry
+	if raw, err := os.ReadFile(x.path); err == nil {
+		_ = json.Unmarshal(raw, &es) // a damaged index only loses history
+	}
+	return es
+}
+
+func (x lockedIndex) lookup(inputs, builder, version string) (lockedEntry, bool) {
+	for _, e := range x.read() {
+		if e.Inputs == inputs && e.Builder == builder && e.BuildKitVersion == version {
+			return e, true
+		}
+	}
+	return lockedEntry{}, false
+}
+
+func (x lockedIndex) record(e lockedEntry) error {
+	if err := os.MkdirAll(filepath.Dir(x.path), 0o755); err != nil {
+		return err
+	}
+	l := flock.New(x.path + ".lock")
+	if err := l.Lock(); err != nil {
+		return err
+	}
+	defer l.Unlock()
+	es := slices.DeleteFunc(x.read(), func(o lockedEntry) bool {
+		return o.Inputs == e.Inputs && o.Builder == e.Builder && o.BuildKitVersion == e.BuildKitVersion
+	})
+	es = append([]lockedEntry{e}, es...)
+	if len(es) > maxLockedEntries {
+		es = es[:maxLockedEntries]
+	}
+	raw, err := json.MarshalIndent(es, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := x.path + ".tmp"
+	if err := os.WriteFile(tmp, raw, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, x.path)
+}
+
+// errNotThere says an output does not hold the recorded image, so the
+// locked build must solve.
+var errNotThere = errors.New("not in the output")
+
+// shortCircuit answers a locked build from the index when every output
+// already holds the image its locked inputs produced on this builder: Docker
+// has the image ID (it is tagged), an OCI directory has every blob (it is
+// indexed), a registry resolves every tag to the manifest. An output that
+// cannot be checked (a tarball, a local directory) or none at all means a
+// solve. ok is false whenever the build must run.
+func (b *Builder) shortCircuit(ctx context.Context, req Request) (res *Result, ok bool, err error) {
+	inputs := req.LockedInputs()
+	if inputs == "" || req.NoCache || b.lockedIndex == "" || len(req.Outputs) == 0 || b.caps.Docker != "" {
+		return nil, false, nil
+	}
+	e, found := lockedIndex{b.lockedIndex}.lookup(inputs, b.addr, b.caps.BuildKit)
+	if !found {
+		return nil, false, nil
+	}
+	step := req.Progress.Start("locked inputs unchanged: looking for " + e.Manifest.Digest.String())
+	for _, o := range req.Outputs {
+		if err := b.holds(ctx, o, req, e); err != nil {
+			if errors.Is(err, errNotThere) {
+				step.Log([]byte(err.Error() + ": building\n"))
+				step.Done(nil)
+				return nil, false, nil
+			}
+			return nil, false, step.Done(err)
+		}
+	}
+	step.Log([]byte("every output holds it: no solve\n"))
+	step.Done(nil)
+	return &Result{
+		Name: req.Name, ManifestDigest: e.Manifest.Digest.String(), ConfigDigest: e.Config, MediaType: e.Manifest.MediaType,
+		Tags: append([]string(nil), req.Tags...), Platform: req.Platform, Builder: b.addr, BuildKitVersion: b.caps.BuildKit,
+		Epoch: req.Epoch, BaseDigests: e.BaseDigests, InputsHash: req.InputsHash, LockedInputs: inputs, FromLockedIndex: true,
+		AlreadyLoaded: hasOutput(req, OutputLoad),
+	}, true, nil
+}
+
+// holds checks that output o has the image of e, and finishes its naming:
+// tags in Docker, the index of an OCI directory.
+func (b *Builder) holds(ctx context.Context, o Output, req Request, e lockedEntry) error {
+	switch {
+	case o.Type == OutputLoad:
+		dc, err := b.docker.client()
+		if err != nil {
+			return err
+		}
+		if got, err := dc.Image(ctx, e.Config); err != nil || got.ID != e.Config {
+			return fmt.Errorf("docker has no image %s: %w", e.Config, errNotThere)
+		}
+		names, err := loadNames(req.Tags)
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			if err := dc.Tag(ctx, e.Config, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	case o.Type == OutputOCI && !isTarball(o.Dest):
+		im, err := OpenLayoutImage(o.Dest, e.Manifest.Digest.String())
+		if err != nil {
+			return fmt.Errorf("%s: %v: %w", o.Dest, err, errNotThere)
+		}
+		for _, l := range im.Manifest.Layers {
+			p, err := layoutBlobPath(o.Dest, l.Digest)
+			if err != nil {
+				return err
+			}
+			if fi, err := os.Stat(p); err != nil || fi.Size() != l.Size {
+				return fmt.Errorf("%s lacks layer %s: %w", o.Dest, l.Digest, errNotThere)
+			}
+		}
+		var names []string
+		for _, t := range req.Tags {
+			if ref, err := imageref.Parse(t); err == nil {
+				names = append(names, ref.Normalized())
+			}
+		}
+		return putIndex(o.Dest, e.Manifest, names)
+	case o.Type == OutputPush:
+		for _, t := range req.Tags {
+			got, err := b.ResolveImage(ctx, t, req.Platform)
+			if err != nil || got != e.Manifest.Digest.String() {
+				return fmt.Errorf("%s does not resolve to %s: %w", t, e.Manifest.Digest, errNotThere)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("a %s output cannot be checked: %w", o.Type, errNotThere)
+}
+
+// recordLocked notes in the index which image a locked build produced.
+// Failing to is not a build failure: the next locked build only solves.
+func (b *Builder) recordLocked(req Request, res *Result) {
+	if res.LockedInputs == "" || b.lockedIndex == "" || res.ManifestDigest == "" || res.FromLockedIndex {
+		return
+	}
+	// The whole descriptor the exporter gave, annotations and platform
+	// included: an OCI index written from it is the one a build writes.
+	var desc ocispec.Descriptor
+	raw := res.ExporterResponse["containerimage.descriptor"]
+	dt, err := base64.StdEncoding.DecodeString(raw)
+	if err != nil || json.Unmarshal(dt, &desc) != nil || desc.Digest.String() != res.ManifestDigest {
+		return
+	}
+	_ = lockedIndex{b.lockedIndex}.record(lockedEntry{
+		Inputs: res.LockedInputs, Builder: b.addr, BuildKitVersion: b.caps.BuildKit,
+		Manifest: desc,
+		Config:   res.ConfigDigest, BaseDigests: res.BaseDigests, Time: time.Now().UTC(),
+	})
+}
