@@ -67,7 +67,7 @@ func WriteBenchChart(w io.Writer, r *Report) error {
 	legend(chartMargin+90, "reference", "reference")
 	y := chartTop
 	for _, g := range groups {
-		fmt.Fprintf(&b, `<g class="metric"><text x="%d" y="%d">%s</text>`, chartMargin, y+barHeight+barGap/2+4, esc(clip(g.label, 38)))
+		fmt.Fprintf(&b, `<g class="metric"><text x="%d" y="%d">%s</text>`, chartMargin, y+barHeight-4, esc(clip(g.label, 36)))
 		for i, bar := range g.bars {
 			by := y + i*(barHeight+barGap)
 			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="%d" class="bar %s" fill="%s"><title>%s</title></rect>`,
@@ -75,7 +75,8 @@ func WriteBenchChart(w io.Writer, r *Report) error {
 			fmt.Fprintf(&b, `<text x="%.1f" y="%d">%s</text>`, float64(labelWidth)+bar.length+4, by+barHeight-4, esc(withUnit(bar.value, g.unit)))
 		}
 		if g.ratio != "" {
-			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" font-style="italic">%s</text>`, chartWidth-chartMargin, y+barHeight+barGap/2+4, esc(g.ratio))
+			// Under the label, where no bar or value can run into it.
+			fmt.Fprintf(&b, `<text x="%d" y="%d" font-style="italic" fill="#57606a">ratio %s</text>`, chartMargin, y+2*barHeight+barGap-4, esc(g.ratio))
 		}
 		b.WriteString("</g>\n")
 		y += groupHeight
