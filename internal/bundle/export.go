@@ -32,6 +32,8 @@ type WriteOptions struct {
 	Lock []byte
 	// Out is a directory (new or empty) or a .tar.gz file.
 	Out string
+	// Evidence is what the bundle carries besides the build.
+	Evidence Evidence
 }
 
 // ExportResult says what was exported.
@@ -65,6 +67,7 @@ func Write(o WriteOptions) (*ExportResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	in.Evidence = o.Evidence
 	files, unchecked, err := in.files()
 	if err != nil {
 		return nil, err
@@ -79,6 +82,9 @@ func Write(o WriteOptions) (*ExportResult, error) {
 		}
 	}
 	all, err := withSums(files)
+	if err == nil {
+		all, err = withStatement(all, in)
+	}
 	if err != nil {
 		return nil, err
 	}

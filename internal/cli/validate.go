@@ -28,7 +28,11 @@ sources), and the lock file next to each image or stack if it has one. Every
 problem is reported at once on stderr as file:line:col: message.
 
 Without arguments it checks the whole recipe tree. Files given as arguments are
-checked in the context of the tree, so they may refer to its images and layers.`,
+checked in the context of the tree, so they may refer to its images and layers.
+
+A test with compare: or bench: needs its reference recorded (refs/<target>/ beside
+the target's recipe, by "macabox reference record"): a missing reference, a JSON
+path the recorded output does not have, or a metric it lacks is a problem too.`,
 		Example: `  # check everything under images/ and recipes/
   macabox validate
 
@@ -56,6 +60,11 @@ func runValidate(o *validateOptions, s Streams) error {
 	}
 	if set != nil {
 		errs = append(errs, recipe.Validate(set, recipe.Rules{Size: device.ParseSize})...)
+	}
+	if set != nil && len(errs) == 0 {
+		// References are checked against recipes that are otherwise right:
+		// only those can be planned into the tests that use them.
+		errs = append(errs, pipeline.ReferenceErrors(set)...)
 	}
 	errs = onlyFiles(errs, o.paths)
 	if set != nil {
