@@ -42,6 +42,9 @@ var owners = map[string]string{
 	"github.com/spf13/pflag":                           "internal/cli",
 	"golang.org/x/term":                                "internal/cli",
 	"golang.org/x/sys":                                 "internal/hostcheck",
+	"github.com/CycloneDX/cyclonedx-go":                "internal/evidence",
+	"github.com/in-toto/attestation":                   "internal/evidence",
+	"google.golang.org/protobuf":                       "internal/evidence",
 }
 
 // pkg is what go list says of one package.

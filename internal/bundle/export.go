@@ -33,6 +33,8 @@ type WriteOptions struct {
 	Out string
 	// Macabox is the macabox making the bundle, recorded in expected.json.
 	Macabox *Tool
+	// Evidence is what the bundle carries besides the build.
+	Evidence Evidence
 }
 
 // ExportResult says what was exported.
@@ -66,6 +68,7 @@ func Write(o WriteOptions) (*ExportResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	in.Evidence = o.Evidence
 	files, unchecked, err := in.files()
 	if err != nil {
 		return nil, err
@@ -80,6 +83,9 @@ func Write(o WriteOptions) (*ExportResult, error) {
 		}
 	}
 	all, err := withSums(files)
+	if err == nil {
+		all, err = withStatement(all, in)
+	}
 	if err != nil {
 		return nil, err
 	}

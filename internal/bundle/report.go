@@ -59,11 +59,14 @@ type Report struct {
 	Explanation *Explanation    `json:"explanation,omitempty"`
 	// Smoke is the smoke report; SmokeError says why the tests could not
 	// all run.
-	Smoke      *smoke.Report   `json:"-"`
-	SmokeError string          `json:"smokeError,omitempty"`
-	Host       hostcheck.Facts `json:"host"`
-	Started    time.Time       `json:"started"`
-	Duration   time.Duration   `json:"-"`
+	Smoke      *smoke.Report `json:"-"`
+	SmokeError string        `json:"smokeError,omitempty"`
+	// Contributor is the test report the bundle carries: the contributor's
+	// results, shown beside this run's.
+	Contributor *smoke.CTRFResults `json:"contributor,omitempty"`
+	Host        hostcheck.Facts    `json:"host"`
+	Started     time.Time          `json:"started"`
+	Duration    time.Duration      `json:"-"`
 }
 
 // VerifySummary is the verification part of a report.

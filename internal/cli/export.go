@@ -14,8 +14,9 @@ type exportOptions struct {
 	*globalOptions
 	builderFlags
 	requestFlags
-	out     string
-	tempDir string
+	out        string
+	tempDir    string
+	testReport string
 }
 
 func newExportCommand(g *globalOptions, s Streams) *cobra.Command {
@@ -33,6 +34,12 @@ recipe step, the packages the build installed), per-layer file listings, README.
 and README.zh-CN.md, ISSUE.md (the contest's issue template, from the recipe's
 about: block), PR.md and SHA256SUMS over every other file.
 
+It also carries the evidence the port is judged on, under evidence/: the target's
+reference results (refs/<target>/ beside its recipe), the last test report given
+with --test-report (CTRF from "macabox test --report ctrf=FILE", which must have
+tested this very image), and a CycloneDX SBOM of the packages the build installed; and attestation.intoto.json, an unsigned in-toto statement whose subjects
+are the image and SHA256SUMS, for the contributor to sign with their own key.
+
 A directory must be new or empty. A .tar.gz is byte-reproducible: exporting the
 same target twice gives the same bytes. Build secrets are used for the build and
 never written to the bundle. Bundles built on a simulated MACA base say so in
@@ -46,7 +53,12 @@ The manifest digest is printed on stdout.`,
   # a real recipe from a private fork, into a directory, with the git token as a
   # build secret (never written to the bundle)
   macabox export infinicore-maca3 -o bundle/ --secret id=gittoken,env=GIT_TOKEN \
-    --set INFINICORE_REPO=https://github.com/me/InfiniCore.git --set INFINICORE_COMMIT=<commit>`,
+    --set INFINICORE_REPO=https://github.com/me/InfiniCore.git --set INFINICORE_COMMIT=<commit>
+
+  # on a MetaX host: test the image, then bundle it with the test report
+  macabox build mineru-maca3 --load
+  macabox test mineru-maca3 --report ctrf=out/results.ctrf.json --report md=out/report.md
+  macabox export mineru-maca3 -o mineru-bundle.tar.gz --test-report out/results.ctrf.json`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeTargets(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -58,6 +70,7 @@ The manifest digest is printed on stdout.`,
 	o.requestFlags.bind(f, "image name the bundle's scripts use (default: the stack's tags, else macabox.local/TARGET:latest)")
 	f.StringVarP(&o.out, "output", "o", "", "bundle to write: a new or empty directory, or FILE.tar.gz (required)")
 	f.StringVar(&o.tempDir, "temp-dir", "", "where the image is kept while the bundle is made (needs room for the whole image)")
+	f.StringVar(&o.testReport, "test-report", "", "the CTRF report of macabox test on the same image, carried as evidence")
 	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
@@ -69,7 +82,8 @@ func runExport(ctx context.Context, o *exportOptions, target string, s Streams) 
 	}
 	res, err := pipeline.Export(ctx, pipeline.ExportOptions{
 		Root: o.root, Target: target, Request: req, Builder: o.builderFlags.options(),
-		Out: o.out, TempDir: o.tempDir, Err: s.Err, Version: readVersion().Version,
+		Out: o.out, TempDir: o.tempDir, TestReport: o.testReport, Err: s.Err,
+		Version: readVersion().Version,
 	})
 	if err != nil {
 		return outcome(err)

@@ -36,9 +36,12 @@ the per-layer listings the bundle carries); or, when every layer is the same, wh
 differs in the image config.
 
 The rebuilt image is loaded into Docker and the bundle's smoke tests (tests.json)
-run in it with the device profile. The report gives the verdict, both digests, the
-BuildKit versions on both sides, the host's facts and the test table: --report
-md=FILE for a pull request comment, json=FILE, text=FILE, junit=FILE (the tests).
+run in it with the device profile; compare and bench tests are judged against the
+reference results the bundle carries (evidence/refs). The report gives the verdict,
+both digests, the BuildKit versions on both sides, the host's facts, the test table
+and, when the bundle carries the contributor's test report, this run's results
+beside the contributor's: --report md=FILE for a pull request comment, json=FILE,
+text=FILE, junit=FILE or ctrf=FILE (the tests), svg=FILE (the benchmark chart).
 
 A base image the bundle took from an OCI layout must be given with --base; one from
 a registry is pulled pinned to the recorded digest.

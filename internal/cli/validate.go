@@ -30,7 +30,11 @@ Without arguments it checks the whole recipe tree with the catalog built into
 macabox. Files given as arguments are checked in the context of the tree and the
 catalog, so they may refer to their images and layers. A local document that
 replaces one of the catalog (same name and kind) is reported once, as info; one of
-another kind than the catalog's of that name is a problem.`,
+another kind than the catalog's of that name is a problem.
+
+A test with compare: or bench: needs its reference recorded (refs/<target>/ beside
+the target's recipe, by "macabox reference record"): a missing reference, a JSON
+path the recorded output does not have, or a metric it lacks is a problem too.`,
 		Example: `  # check everything under images/ and recipes/
   macabox validate
 
@@ -58,6 +62,11 @@ func runValidate(o *validateOptions, s Streams) error {
 	}
 	if set != nil {
 		errs = append(errs, pipeline.Validate(set)...)
+	}
+	if set != nil && len(errs) == 0 {
+		// References are checked against recipes that are otherwise right:
+		// only those can be planned into the tests that use them.
+		errs = append(errs, pipeline.ReferenceErrors(set)...)
 	}
 	errs = onlyFiles(errs, o.paths)
 	if err := printOverrides(s, set, o.paths); err != nil {

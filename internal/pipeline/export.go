@@ -24,6 +24,9 @@ type ExportOptions struct {
 	Out string
 	// TempDir holds the image while the bundle is made; "" is the system's.
 	TempDir string
+	// TestReport is a CTRF report of macabox test on the image, carried as
+	// evidence; "" for none.
+	TestReport string
 	// Err receives progress and messages.
 	Err io.Writer
 	// Version is macabox's, recorded in the bundle with its catalog's digest.
@@ -60,6 +63,10 @@ func Export(ctx context.Context, o ExportOptions) (*bundle.ExportResult, error) 
 			fmt.Fprintf(o.Err, "warning: %s has no lock: %d input(s) unlocked, so a rebuild next month may differ; run macabox lock %s (on a host that reaches its registries and indexes) and export again\n", tg.Name, n, tg.Name)
 		}
 	}
+	ev, warnings, err := bundleEvidence(tg, pr, o.TestReport)
+	if err != nil {
+		return nil, err
+	}
 	reqs, epochs, err := requests(ctx, o.Request, tg.Root, []*Prepared{pr})
 	if err != nil {
 		return nil, err
@@ -89,11 +96,17 @@ func Export(ctx context.Context, o ExportOptions) (*bundle.ExportResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	return bundle.Write(bundle.WriteOptions{
+	res, err := bundle.Write(bundle.WriteOptions{
 		Plan: pr.Plan, Rendered: pr.Rendered, Set: tg.Set,
 		Request: req, EpochSource: epochs[0].Source, Result: results[0],
-		Layout: layout, Out: o.Out, Lock: pr.LockData, Macabox: tool,
+		Layout: layout, Out: o.Out, Lock: pr.LockData, Evidence: ev,
+		Macabox: tool,
 	})
+	if err != nil {
+		return nil, markCannotEvidence(err)
+	}
+	res.Warnings = append(res.Warnings, warnings...)
+	return res, nil
 }
 
 // checkExportDest refuses, before any build, a destination the bundle could

@@ -21,6 +21,8 @@ type Prepared struct {
 	// when not locked).
 	LockData   []byte
 	LockDigest string
+	// References is the folder of the target's recorded references.
+	References string
 }
 
 // Prepare plans and renders one target of set.
@@ -51,7 +53,7 @@ func Prepare(set *recipe.Set, target string, opts plan.Options) (*Prepared, erro
 		list = append(list, f)
 	}
 	sort.Strings(list)
-	return &Prepared{Plan: p, Rendered: r, RecipeFiles: list}, nil
+	return &Prepared{Plan: p, Rendered: r, RecipeFiles: list, References: referenceDir(set, p.Target)}, nil
 }
 
 // Request turns a prepared target into the BuildKit request that builds it:

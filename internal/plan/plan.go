@@ -136,6 +136,9 @@ type SmokeTest struct {
 	Needs  []string   `json:"needs,omitempty"`
 	// Test is the test as the runners take it, made once from the recipe.
 	Test smoke.Test `json:"-"`
+	// Source is the test as written, with a position on every field, for
+	// problems found later (a reference that lacks a compared field).
+	Source *recipe.Test `json:"-"`
 }
 
 // StageRole says why a Dockerfile stage exists.

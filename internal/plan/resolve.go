@@ -240,7 +240,7 @@ func (r *resolver) resolveSmoke() {
 			for _, n := range t.Needs {
 				st.Needs = append(st.Needs, n.Value)
 			}
-			st.Test = r.smokeTest(t, u.name, st.Pos)
+			st.Test, st.Source = r.smokeTest(t, u.name, st.Pos), t
 			r.plan.Smoke = append(r.plan.Smoke, st)
 		}
 	}
@@ -287,6 +287,7 @@ func (r *resolver) smokeTest(t *recipe.Test, recipeName string, pos recipe.Pos) 
 		v, _ := r.checked(kv.Value, kv.Key.Value, recipe.CheckFreeValue)
 		st.Env = append(st.Env, smoke.EnvVar{Name: kv.Key.Value, Value: v})
 	}
+	st.Compare, st.Bench = r.smokeCompare(t.Compare), smokeBench(t.Bench)
 	return st
 }
 

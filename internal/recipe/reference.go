@@ -73,7 +73,7 @@ func referenceTables() string {
 
 func isScalarType(t reflect.Type) bool {
 	switch t {
-	case strType, intType, boolType, durationType, mapType, posType:
+	case strType, intType, floatType, boolType, durationType, mapType, posType:
 		return true
 	}
 	return false
@@ -145,6 +145,8 @@ func typeName(t reflect.Type) string {
 		return "string"
 	case intType:
 		return "integer"
+	case floatType:
+		return "number"
 	case boolType:
 		return "boolean"
 	case durationType:
