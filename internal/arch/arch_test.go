@@ -42,6 +42,9 @@ var owners = map[string]string{
 	"github.com/spf13/pflag":                           "internal/cli",
 	"golang.org/x/term":                                "internal/cli",
 	"golang.org/x/sys":                                 "internal/hostcheck",
+	"github.com/CycloneDX/cyclonedx-go":                "internal/evidence",
+	"github.com/in-toto/attestation":                   "internal/evidence",
+	"google.golang.org/protobuf":                       "internal/evidence",
 }
 
 // pkg is what go list says of one package.
@@ -130,6 +133,19 @@ func TestNothingImportsTheCommandLine(t *testing.T) {
 	for _, p := range mine {
 		if slices.Contains(p.Imports, cli) && !slices.Contains(allowed, p.ImportPath) {
 			t.Errorf("%s imports %s", p.ImportPath, cli)
+		}
+	}
+}
+
+// TestOnlyTheCatalogReadsTheEmbeddedFiles: the module root embeds images/
+// and recipes/ because go:embed reaches only below the embedding package;
+// internal/catalog is the one reader, so every recipe of the catalog is
+// loaded, positioned and merged under the user's tree the same way.
+func TestOnlyTheCatalogReadsTheEmbeddedFiles(t *testing.T) {
+	mine, _ := list(t)
+	for _, p := range mine {
+		if slices.Contains(p.Imports, module) && p.ImportPath != module+"/internal/catalog" {
+			t.Errorf("%s imports %s; go through internal/catalog", p.ImportPath, module)
 		}
 	}
 }

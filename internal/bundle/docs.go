@@ -328,5 +328,5 @@ func bundleFiles(e *Expected) []docFile {
 		docFile{"PR.md", "the pull request text", "PR 描述"},
 		docFile{SumsName, "sha256 of every other file (sha256sum -c SHA256SUMS)", "其余所有文件的 sha256（sha256sum -c SHA256SUMS）"},
 	)
-	return out
+	return append(out, evidenceDocFiles...)
 }

@@ -91,12 +91,16 @@ func modeString(m uint32) string {
 // TestGoldenBundle checks every generated document and script of a fixed
 // plan against testdata/golden/probe-sim (go test -update rewrites them).
 func TestGoldenBundle(t *testing.T) {
-	files, warnings, err := probeContents(t).files()
+	in := probeContents(t)
+	files, warnings, err := in.files()
 	if err != nil {
 		t.Fatal(err)
 	}
 	all, err := withSums(files)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if all, err = withStatement(all, in); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join("testdata", "golden", "probe-sim")

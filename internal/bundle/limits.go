@@ -3,6 +3,8 @@ package bundle
 import (
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/ccf-ai-infra/macabox/internal/evidence"
 )
 
 // Limits on what a bundle may hold, so that a hostile one (a gzip bomb,
@@ -35,6 +37,10 @@ const (
 var keptLimit = map[string]int64{
 	SumsName:       32 << 20,
 	DockerfileName: 8 << 20,
+	// The in-toto statement is checked against the bundle, and so against
+	// expected.json's digests.
+	evidence.StatementName: 1 << 20,
+	ExpectedName:           32 << 20,
 }
 
 // readLimit caps the files a reproduction reads back from its copy of the

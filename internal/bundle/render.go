@@ -52,6 +52,8 @@ type contents struct {
 	Lock []byte
 	// Warnings are what gathering found a reviewer will hit.
 	Warnings []string
+	// Evidence is what the bundle carries besides the build (evidence.go).
+	Evidence Evidence
 }
 
 // files renders the bundle. The warnings name what smoke.sh cannot check.
@@ -110,7 +112,11 @@ func (in *contents) files() (Files, []string, error) {
 		return nil, nil, err
 	}
 	out = append(out, File{Name: "smoke.sh", Exec: true, Data: smokeSh})
-	return out, smokesh.Unchecked(checks), nil
+	evidenceFiles, err := in.evidenceFiles()
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(out, evidenceFiles...), smokesh.Unchecked(checks), nil
 }
 
 // render executes templates/<name>.tmpl. In a Markdown template every
@@ -118,7 +124,7 @@ func (in *contents) files() (Files, []string, error) {
 func render(name string, data any) ([]byte, error) {
 	t, err := template.New(name+".tmpl").Funcs(template.FuncMap{
 		"sq": shell.Quote, "sqAll": shell.QuoteAll, "join": strings.Join,
-		"stepNo": stepNo, "orDash": orDash, "assignee": assigneeText,
+		"stepNo": stepNo, "orDash": orDash, "assignee": assigneeText, "benchRows": benchRows,
 		"comment": shell.Comment, "icon": smoke.Icon, "sub": func(a, b int) int { return a - b },
 		"seconds": func(d time.Duration) string { return d.Round(100 * time.Millisecond).String() },
 		// The Markdown escapers, one per place a value can go.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/ccf-ai-infra/macabox/internal/evidence"
 )
 
 // ProblemKind says what is wrong with one file of a bundle.
@@ -26,6 +28,9 @@ const (
 	// entries, the number of problems) and the rest was not read. Its path
 	// is the entry reading stopped at, if any.
 	ProblemStopped ProblemKind = "stopped"
+	// ProblemMismatch: the in-toto statement says something else than the
+	// bundle (another SHA256SUMS, image or recipe inputs).
+	ProblemMismatch ProblemKind = "mismatch"
 )
 
 // Problem is one thing wrong with a bundle, with the file it concerns.
@@ -55,6 +60,9 @@ type Verified struct {
 	// Omitted counts those left out.
 	Problems []Problem
 	Omitted  int
+	// Statement is what the bundle's in-toto statement says; nil when the
+	// bundle has none (or it cannot be read, which is a problem).
+	Statement *evidence.Attested
 
 	files map[string]fileSum
 	kept  map[string][]byte
@@ -85,6 +93,10 @@ func check(r *reader) *Verified {
 		return v.capped()
 	}
 	v.Problems = append(v.Problems, checkSums(r, &v.Files)...)
+	if sums, ok := r.files[SumsName]; ok {
+		stmt, attested := statementProblems(r.kept, hex.EncodeToString(sums.sum[:]))
+		v.Problems, v.Statement = append(v.Problems, stmt...), attested
+	}
 	if df, ok := r.kept[DockerfileName]; ok {
 		if why := foreignDockerfile(df); why != "" {
 			v.Problems = append(v.Problems, Problem{Kind: ProblemRefused, Path: DockerfileName, Detail: why})
@@ -119,7 +131,7 @@ func checkSums(r *reader, listed *int) []Problem {
 		}
 	}
 	for name := range r.files {
-		if _, listed := sums[name]; !listed && name != SumsName {
+		if _, listed := sums[name]; !listed && name != SumsName && name != evidence.StatementName {
 			out = append(out, Problem{Kind: ProblemAdded, Path: name, Detail: "not listed in " + SumsName})
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
@@ -166,7 +168,7 @@ func TestListJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var entries []listEntry
+	var entries []pipeline.ListEntry
 	if err := json.Unmarshal([]byte(stdout), &entries); err != nil {
 		t.Fatal(err)
 	}
@@ -211,6 +213,10 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"run", "demo", "--root", repoRoot, "--gpus", " ", "--print"},
 		// No devices to describe: the work cannot be done here.
 		{"cdi", "generate", "--dev-root", t.TempDir(), "--sys-root", t.TempDir()},
+		// A reference is recorded from a reference image, named.
+		{"reference", "record", "demo", "--root", repoRoot},
+		// The demo has no compare or bench test: nothing to record.
+		{"reference", "record", "demo", "--root", repoRoot, "--image", "debian:bookworm", "--device", "none"},
 		{"--no-such-flag"},
 	} {
 		code, stdout, stderr := run(t, args...)
@@ -259,15 +265,50 @@ func TestListEscapesEverything(t *testing.T) {
 	_, stdout, stderr = run(t, "list", "--json", "--root", dir)
 	clean("list --json", stdout)
 	clean("list --json's problems", stderr)
-	var entries []listEntry
+	var entries []pipeline.ListEntry
 	if err := json.Unmarshal([]byte(stdout), &entries); err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]listEntry{}
+	got := map[string]pipeline.ListEntry{}
 	for _, e := range entries {
 		got[e.Name] = e
 	}
 	if got["base"].From != from || got["base"].Description != "two\nlines" || got["stack"].Base != "b\u2066" || !slices.Equal(got["stack"].Layers, []string{"l\u200b\t"}) {
 		t.Errorf("the JSON does not hold the values as written: %+v", entries)
+	}
+}
+
+// TestRunPrintNVIDIA: the nvidia profile's docker run line asks for GPUs
+// as Docker does, by capability or by CDI name, and a shell hands docker
+// the --gpus list with the quotes it needs.
+func TestRunPrintNVIDIA(t *testing.T) {
+	argsOf := func(args ...string) []string {
+		t.Helper()
+		code, line, stderr := run(t, append([]string{"run", "example.com/cuda:12", "--print", "--device", "nvidia"}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		out, err := exec.Command("bash", "-c", "printf '%s\\n' "+strings.TrimPrefix(strings.TrimSpace(line), "docker ")).Output()
+		if err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		return strings.Split(strings.TrimSpace(string(out)), "\n")
+	}
+	noCDI := t.TempDir()
+	if got := argsOf("--cdi-spec-dir", noCDI, "--", "nvidia-smi", "-L"); !slices.Contains(got, "--gpus=all") ||
+		slices.ContainsFunc(got, func(a string) bool { return strings.Contains(a, "/dev/mxcd") || strings.Contains(a, "seccomp") }) ||
+		!slices.Equal(got[len(got)-2:], []string{"nvidia-smi", "-L"}) {
+		t.Errorf("all GPUs: %q", got)
+	}
+	if got := argsOf("--cdi-spec-dir", noCDI, "--gpus", "2,0"); !slices.Contains(got, `--gpus="device=0,2"`) {
+		t.Errorf("GPUs 0 and 2: %q", got)
+	}
+	cdiDir := t.TempDir()
+	spec := "cdiVersion: 0.5.0\nkind: nvidia.com/gpu\ndevices:\n  - name: \"0\"\n    containerEdits:\n      deviceNodes: [{path: /dev/nvidia0}]\n  - name: all\n    containerEdits:\n      deviceNodes: [{path: /dev/nvidia0}]\n"
+	if err := os.WriteFile(filepath.Join(cdiDir, "nvidia.yaml"), []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := argsOf("--cdi-spec-dir", cdiDir, "--gpus", "0"); !slices.Contains(got, "--device=nvidia.com/gpu=0") || slices.ContainsFunc(got, func(a string) bool { return strings.HasPrefix(a, "--gpus") }) {
+		t.Errorf("GPU 0 by CDI: %q", got)
 	}
 }

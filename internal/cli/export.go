@@ -14,9 +14,10 @@ type exportOptions struct {
 	*globalOptions
 	builderFlags
 	requestFlags
-	matrix  matrixFlags
-	out     string
-	tempDir string
+	matrix     matrixFlags
+	out        string
+	tempDir    string
+	testReport string
 }
 
 func newExportCommand(g *globalOptions, s Streams) *cobra.Command {
@@ -33,6 +34,12 @@ epoch, base digests, recipe inputs hash, every layer with its Dockerfile line an
 recipe step, the packages the build installed), per-layer file listings, README.md
 and README.zh-CN.md, ISSUE.md (the contest's issue template, from the recipe's
 about: block), PR.md and SHA256SUMS over every other file.
+
+It also carries the evidence the port is judged on, under evidence/: the target's
+reference results (refs/<target>/ beside its recipe), the last test report given
+with --test-report (CTRF from "macabox test --report ctrf=FILE", which must have
+tested this very image), and a CycloneDX SBOM of the packages the build installed; and attestation.intoto.json, an unsigned in-toto statement whose subjects
+are the image and SHA256SUMS, for the contributor to sign with their own key.
 
 A directory must be new or empty. A .tar.gz is byte-reproducible: exporting the
 same target twice gives the same bytes. Build secrets are used for the build and
@@ -54,6 +61,11 @@ written where --summary says, and a cell that fails does not stop the others.`,
   macabox export infinicore-maca3 -o bundle/ --secret id=gittoken,env=GIT_TOKEN \
     --set INFINICORE_REPO=https://github.com/me/InfiniCore.git --set INFINICORE_COMMIT=<commit>
 
+  # on a MetaX host: test the image, then bundle it with the test report
+  macabox build mineru-maca3 --load
+  macabox test mineru-maca3 --report ctrf=out/results.ctrf.json --report md=out/report.md
+  macabox export mineru-maca3 -o mineru-bundle.tar.gz --test-report out/results.ctrf.json
+
   # one bundle per cell of a matrix: bundles/mineru-lines-maca-3.0-2.6.8.tar.gz, ...
   macabox export mineru-lines -o bundles/ --summary json=bundles/summary.json`,
 		Args:              cobra.ExactArgs(1),
@@ -67,6 +79,7 @@ written where --summary says, and a cell that fails does not stop the others.`,
 	o.requestFlags.bind(f, "image name the bundle's scripts use (default: the stack's tags, else macabox.local/TARGET:latest)")
 	f.StringVarP(&o.out, "output", "o", "", "bundle to write: a new or empty directory, or FILE.tar.gz (required)")
 	f.StringVar(&o.tempDir, "temp-dir", "", "where the image is kept while the bundle is made (needs room for the whole image)")
+	f.StringVar(&o.testReport, "test-report", "", "the CTRF report of macabox test on the same image, carried as evidence")
 	_ = cmd.MarkFlagRequired("output")
 	o.matrix.bind(f)
 	return cmd
@@ -79,7 +92,8 @@ func runExport(ctx context.Context, o *exportOptions, target string, s Streams) 
 	}
 	eo := pipeline.ExportOptions{
 		Root: o.root, Target: target, Request: req, Builder: o.builderFlags.options(),
-		Out: o.out, TempDir: o.tempDir, Err: s.Err,
+		Out: o.out, TempDir: o.tempDir, TestReport: o.testReport, Err: s.Err,
+		Version: readVersion().Version,
 	}
 	if matrix, err := o.matrix.run(ctx, o.root, []string{target}, pipeline.MatrixOptions{Verb: pipeline.MatrixExport, Export: eo}, s); matrix {
 		return err

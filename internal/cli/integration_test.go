@@ -190,3 +190,31 @@ smoke:
 	}
 	assertNoContainers(t)
 }
+
+// TestTestOnNVIDIAWithoutItsRuntime: the test world's Docker has no NVIDIA
+// container toolkit, so --device nvidia cannot work here; test says so,
+// names what to install, exits 2 and leaves no container.
+func TestTestOnNVIDIAWithoutItsRuntime(t *testing.T) {
+	env := testenv.RequireDocker(t)
+	dir := writeTree(t, map[string]string{"images/ref.yaml": `apiVersion: macabox/v1
+kind: Image
+name: nvidia-ref
+from: ` + env.DebianRef + `
+smoke:
+  - {name: cuda visible, needs: [device], run: nvidia-smi -L}
+`})
+	code, stdout, stderr := run(t, "test", "nvidia-ref", "--root", dir, "--image", env.DebianRef,
+		"--device", "nvidia", "--cdi-spec-dir", t.TempDir())
+	if code != 2 || !strings.Contains(stderr, "install the NVIDIA Container Toolkit") ||
+		!strings.Contains(stderr, "nvidia profile: all GPUs (gpu capability)") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	out, err := exec.Command("docker", "ps", "-aq", "--filter", "label=org.ccf-ai-infra.macabox.target=nvidia-ref").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := strings.Fields(string(out)); len(ids) > 0 {
+		_ = exec.Command("docker", append([]string{"rm", "-f"}, ids...)...).Run()
+		t.Errorf("containers left behind: %v", ids)
+	}
+}

@@ -79,9 +79,9 @@ type matrixSummary struct {
 			Tags, CachedSteps      []string
 		}
 		Tests *struct {
-			Status                                 string
+			Status                                  string
 			Total, Passed, Failed, Skipped, XFailed int
-			Failures                               []struct{ Name string }
+			Failures                                []struct{ Name string }
 		}
 		OK bool
 	}

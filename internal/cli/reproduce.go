@@ -36,9 +36,12 @@ the per-layer listings the bundle carries); or, when every layer is the same, wh
 differs in the image config.
 
 The rebuilt image is loaded into Docker and the bundle's smoke tests (tests.json)
-run in it with the device profile. The report gives the verdict, both digests, the
-BuildKit versions on both sides, the host's facts and the test table: --report
-md=FILE for a pull request comment, json=FILE, text=FILE, junit=FILE (the tests).
+run in it with the device profile; compare and bench tests are judged against the
+reference results the bundle carries (evidence/refs). The report gives the verdict,
+both digests, the BuildKit versions on both sides, the host's facts, the test table
+and, when the bundle carries the contributor's test report, this run's results
+beside the contributor's: --report md=FILE for a pull request comment, json=FILE,
+text=FILE, junit=FILE or ctrf=FILE (the tests), svg=FILE (the benchmark chart).
 
 A base image the bundle took from an OCI layout must be given with --base; one from
 a registry is pulled pinned to the recorded digest.
@@ -81,7 +84,7 @@ func runReproduce(ctx context.Context, o *reproduceOptions, path string, s Strea
 	}
 	ro := pipeline.ReproduceOptions{
 		Bundle: path, Builder: o.builderFlags.options(), Progress: o.progress,
-		Image: o.image, Smoke: smokeOpts, TempDir: o.tempDir,
+		Image: o.image, Smoke: smokeOpts, TempDir: o.tempDir, Version: readVersion().Version,
 	}
 	if ro.Bases, err = parseBases(o.bases); err != nil {
 		return err
@@ -91,6 +94,9 @@ func runReproduce(ctx context.Context, o *reproduceOptions, path string, s Strea
 	}
 	rep, err := pipeline.Reproduce(ctx, ro)
 	if rep != nil {
+		if skew := rep.ToolSkew(); skew != "" {
+			fmt.Fprintf(s.Err, "note: %s\n", skew)
+		}
 		if werr := pipeline.WriteReproduceReports(rep, smokeOpts.Reports, s.Out); werr != nil {
 			return cannot("writing reports: %w", werr)
 		}

@@ -33,6 +33,10 @@ their group ids, CUDA_VISIBLE_DEVICES and MACA_VISIBLE_DEVICES, shm size, memloc
 stack ulimits, seccomp=unconfined. It is interactive when stdin is a terminal, and
 the container is removed when it exits. The exit status is the command's.
 
+--device nvidia starts it on a CUDA host instead, with NVIDIA's GPUs passed as
+Docker does: by CDI name (nvidia.com/gpu=all, or one per --gpus index) where the
+NVIDIA Container Toolkit wrote a CDI spec, else as --gpus all (or "device=0,2").
+
 --print prints the equivalent "docker run" command line instead, quoted so that it
 can be pasted into a shell as is.`,
 		Example: `  # a shell in the MinerU image with GPUs 0 and 1
@@ -42,7 +46,10 @@ can be pasted into a shell as is.`,
   macabox run maca-3.0 -- mx-smi -L
 
   # the docker run line for a deploy script
-  macabox run vllm-metax-maca3 --print -- vllm serve /models/Qwen3-8B --port 8000`,
+  macabox run vllm-metax-maca3 --print -- vllm serve /models/Qwen3-8B --port 8000
+
+  # the same tests' reference image on a CUDA host, GPUs 0 and 1
+  macabox run mineru-maca3 --image opendatalab/mineru:cuda --device nvidia --gpus 0,1 --print`,
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: completeTargets(g),
 		RunE: func(cmd *cobra.Command, args []string) error {

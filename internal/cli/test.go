@@ -33,8 +33,14 @@ Devices: --device maca passes /dev/mxcd (and mxnd, mxgd, infiniband when present
 the DRI nodes of all GPUs or of those chosen with --gpus, the nodes' group ids,
 CUDA_VISIBLE_DEVICES and MACA_VISIBLE_DEVICES, shm size, memlock and stack
 ulimits and seccomp=unconfined. --device auto (the default) does so when /dev/mxcd
-exists. Without a device, tests marked "needs: [device]" are reported as skipped
-with the reason, unless --require-device makes that a failure.
+exists. --device nvidia passes NVIDIA GPUs instead, to run the same tests on a CUDA
+host (see "macabox reference record"). Without a device, tests marked
+"needs: [device]" are reported as skipped with the reason, unless --require-device
+makes that a failure.
+
+Tests with compare: or bench: are judged against the references recorded beside
+the recipe (refs/<target>/); one without a recorded reference fails, saying how
+to record it.
 
 A Matrix target tests every cell in the image its build made, one after the other;
 each --report FILE is written per cell as FILE with the cell's name before its

@@ -17,11 +17,12 @@ type deviceFlags struct {
 	shmSize, memlock, stack string
 	allow                   []string
 	mounts                  []string
+	cdiDirs                 []string
 }
 
 func (d *deviceFlags) bind(f *pflag.FlagSet) {
 	d.profile = device.ProfileAuto
-	f.Var(&d.profile, "device", "device profile: auto (maca when /dev/mxcd exists), maca or none")
+	f.Var(&d.profile, "device", "device profile: auto (maca when /dev/mxcd exists), maca, nvidia (a CUDA reference host) or none")
 	f.Var(&d.gpus, "gpus", "GPUs to pass, by index as mx-smi numbers them: all, or e.g. 0,2")
 	f.StringVar(&d.devRoot, "dev-root", "/dev", "where to find device nodes (a fake tree in tests)")
 	f.StringVar(&d.sysRoot, "sys-root", "/sys", "where to find sysfs (a fake tree in tests)")
@@ -30,12 +31,13 @@ func (d *deviceFlags) bind(f *pflag.FlagSet) {
 	f.StringVar(&d.stack, "stack", "", "stack ulimit, e.g. 64m")
 	f.StringSliceVar(&d.allow, "allow", nil, "grant what a recipe asks for: privileged")
 	f.StringArrayVar(&d.mounts, "mount", nil, "mount a host directory, SRC:DST[:ro] (repeatable), e.g. a model directory")
+	f.StringArrayVar(&d.cdiDirs, "cdi-spec-dir", nil, "with --device nvidia: where to look for NVIDIA's CDI spec (repeatable; default /etc/cdi and /var/run/cdi)")
 }
 
 func (d *deviceFlags) options() pipeline.DeviceOptions {
 	return pipeline.DeviceOptions{
 		Profile: d.profile, GPUs: d.gpus, Roots: device.Roots{Dev: d.devRoot, Sys: d.sysRoot},
-		ShmSize: d.shmSize, Memlock: d.memlock, Stack: d.stack, Allow: d.allow, Mounts: d.mounts,
+		ShmSize: d.shmSize, Memlock: d.memlock, Stack: d.stack, Allow: d.allow, Mounts: d.mounts, CDISpecDirs: d.cdiDirs,
 	}
 }
 

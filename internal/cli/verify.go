@@ -25,6 +25,9 @@ func newVerifyCommand(s Streams) *cobra.Command {
 there with that digest, no other file may be, and the Dockerfile must be one
 macabox rendered (it starts with macabox's header and names no frontend image).
 Every added, removed or changed file is named, up to 100 problems.
+The in-toto statement (attestation.intoto.json), the one file SHA256SUMS does not
+list, must name the image expected.json records, the digest of this SHA256SUMS and
+the recipe inputs; verify says what it names, or where it disagrees.
 
 A tarball is read as a stream, without extracting anything: symbolic and hard
 links, device files, absolute paths, ".." components, modes other than 0644 and
@@ -60,7 +63,11 @@ func runVerify(ctx context.Context, o *verifyOptions, s Streams) error {
 		if problems == nil {
 			problems = []bundle.Problem{}
 		}
-		data, err := json.MarshalIndent(map[string]any{"bundle": o.bundle, "ok": v.OK(), "files": v.Files, "problems": problems, "omitted": v.Omitted}, "", "  ")
+		out := map[string]any{"bundle": o.bundle, "ok": v.OK(), "files": v.Files, "problems": problems, "omitted": v.Omitted}
+		if a := v.Statement; a != nil {
+			out["statement"] = map[string]string{"image": a.Image, "imageDigest": a.ImageDigest, "sha256sums": a.SumsSHA256}
+		}
+		data, err := json.MarshalIndent(out, "", "  ")
 		if err != nil {
 			return err
 		}
@@ -78,6 +85,9 @@ func runVerify(ctx context.Context, o *verifyOptions, s Streams) error {
 		}
 		if v.OK() {
 			escape.Fprintf(s.Out, "ok: %d files match SHA256SUMS, and there is no other file\n", v.Files)
+		}
+		if a := v.Statement; a != nil && v.OK() {
+			escape.Fprintf(s.Out, "statement: names image %s (%s) and SHA256SUMS sha256:%s (unsigned)\n", a.Image, a.ImageDigest, a.SumsSHA256)
 		}
 	}
 	if !v.OK() {

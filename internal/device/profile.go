@@ -16,12 +16,15 @@ const (
 	ProfileAuto Profile = "auto"
 	// ProfileMACA passes MACA's control nodes and the selected GPUs.
 	ProfileMACA Profile = "maca"
+	// ProfileNVIDIA passes NVIDIA GPUs, for recording references on a
+	// CUDA host (see nvidia.go).
+	ProfileNVIDIA Profile = "nvidia"
 	// ProfileNone passes no devices.
 	ProfileNone Profile = "none"
 )
 
 // Profiles lists the profiles in the order help text shows them.
-func Profiles() []Profile { return []Profile{ProfileAuto, ProfileMACA, ProfileNone} }
+func Profiles() []Profile { return []Profile{ProfileAuto, ProfileMACA, ProfileNVIDIA, ProfileNone} }
 
 // ParseProfile reads a profile name.
 func ParseProfile(s string) (Profile, error) {
@@ -30,7 +33,7 @@ func ParseProfile(s string) (Profile, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("device profile %q: want auto, maca or none", s)
+	return "", fmt.Errorf("device profile %q: want auto, maca, nvidia or none", s)
 }
 
 // String returns the profile's name.
@@ -59,10 +62,13 @@ type Options struct {
 	Privileged bool
 	// AllowPrivileged says the user agrees to one. Both are needed.
 	AllowPrivileged bool
+	// CDISpecDirs are where the nvidia profile looks for NVIDIA's CDI spec;
+	// nil means DefaultCDISpecDirs.
+	CDISpecDirs []string
 }
 
 // Resolve turns the profile into a Spec for host h. h may be nil for
-// ProfileNone.
+// ProfileNone and ProfileNVIDIA, which do not look at MetaX devices.
 func (p Profile) Resolve(h *Host, o Options) (Spec, error) {
 	switch p {
 	case ProfileNone:
@@ -80,8 +86,10 @@ func (p Profile) Resolve(h *Host, o Options) (Spec, error) {
 			return Spec{}, errors.New("device profile maca: no host discovered")
 		}
 		return resolveMACA(h, o)
+	case ProfileNVIDIA:
+		return resolveNVIDIA(o)
 	}
-	return Spec{}, fmt.Errorf("device profile %q: want auto, maca or none", string(p))
+	return Spec{}, fmt.Errorf("device profile %q: want auto, maca, nvidia or none", string(p))
 }
 
 func resolveMACA(h *Host, o Options) (Spec, error) {

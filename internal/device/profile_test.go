@@ -235,7 +235,7 @@ func TestParseProfile(t *testing.T) {
 		}
 	}
 	var p device.Profile
-	if err := p.Set("gpu"); err == nil || !strings.Contains(err.Error(), "want auto, maca or none") {
+	if err := p.Set("gpu"); err == nil || !strings.Contains(err.Error(), "want auto, maca, nvidia or none") {
 		t.Errorf("Set(gpu) = %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 //	Ulimits     → HostConfig.Resources.Ulimits
 //	SecurityOpt → HostConfig.SecurityOpt
 //	Privileged  → HostConfig.Privileged
+//	DeviceRequests → HostConfig.Resources.DeviceRequests
 //
 // The zero Spec passes no devices and changes nothing.
 type Spec struct {
@@ -27,6 +28,9 @@ type Spec struct {
 	Ulimits     []Ulimit
 	SecurityOpt []string
 	Privileged  bool
+	// DeviceRequests ask the engine for devices by capability or CDI name
+	// (the nvidia profile) instead of by node.
+	DeviceRequests []DeviceRequest
 	// GPUs are the GPUs passed, in the order the container numbers them.
 	GPUs []GPU
 	// NoDeviceReason says why Devices is empty, for tests that need a
@@ -49,8 +53,9 @@ type Ulimit struct {
 	Soft, Hard int64
 }
 
-// HasDevices reports whether the Spec passes any device node.
-func (s Spec) HasDevices() bool { return len(s.Devices) > 0 }
+// HasDevices reports whether the Spec passes any device, by node or by
+// request.
+func (s Spec) HasDevices() bool { return len(s.Devices) > 0 || len(s.DeviceRequests) > 0 }
 
 // DockerRunArgs returns the docker run flags equivalent to s, one flag per
 // element in --flag=value form.
@@ -58,6 +63,15 @@ func (s Spec) DockerRunArgs() []string {
 	var args []string
 	for _, d := range s.Devices {
 		args = append(args, "--device="+d.PathOnHost+":"+d.PathInContainer+":"+d.CgroupPermissions)
+	}
+	for _, r := range s.DeviceRequests {
+		if r.Driver == "cdi" {
+			for _, id := range r.DeviceIDs {
+				args = append(args, "--device="+id)
+			}
+			continue
+		}
+		args = append(args, "--gpus="+gpusFlag(r))
 	}
 	for _, gid := range s.GroupAdd {
 		args = append(args, "--group-add="+strconv.FormatUint(uint64(gid), 10))

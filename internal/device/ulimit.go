@@ -68,10 +68,14 @@ var rlimitNames = map[int]string{
 
 // ExplainRunError returns err as an *UlimitRefusedError when it is the
 // runtime refusing one of the Spec's ulimits (Docker passes runc's or
-// crun's message through), and err unchanged otherwise.
+// crun's message through), with what to install when it is Docker unable
+// to give the GPUs a device request asks for, and err unchanged otherwise.
 func ExplainRunError(err error, s Spec) error {
 	if err == nil {
 		return nil
+	}
+	if len(s.DeviceRequests) > 0 {
+		err = explainNoGPURuntime(err)
 	}
 	name := refusedLimit(err.Error())
 	if name == "" {

@@ -17,6 +17,8 @@ type ContainerState struct {
 	Running bool
 	// Env is the container's environment: the image's, then its own.
 	Env []string
+	// Image is the ID of the image it runs (the digest of its config).
+	Image string
 }
 
 // Container inspects a container; a missing one wraps ErrNotFound.
@@ -25,7 +27,7 @@ func (c *Client) Container(ctx context.Context, id string) (ContainerState, erro
 	if err != nil {
 		return ContainerState{}, notFound(err)
 	}
-	var st ContainerState
+	st := ContainerState{Image: info.Container.Image}
 	if info.Container.State != nil {
 		st.Running = info.Container.State.Running
 	}

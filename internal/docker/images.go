@@ -17,6 +17,10 @@ type Image struct {
 	ID     string
 	Labels map[string]string
 	Env    []string
+	// RepoDigests are the registry manifest digests the image is known by
+	// (repo@sha256:...); empty for an image that was built or loaded, not
+	// pulled.
+	RepoDigests []string
 }
 
 // Image inspects a local image; a missing one wraps ErrNotFound.
@@ -25,7 +29,7 @@ func (c *Client) Image(ctx context.Context, ref string) (Image, error) {
 	if err != nil {
 		return Image{}, notFound(err)
 	}
-	im := Image{ID: res.ID, Labels: map[string]string{}}
+	im := Image{ID: res.ID, Labels: map[string]string{}, RepoDigests: res.RepoDigests}
 	if res.Config != nil {
 		if res.Config.Labels != nil {
 			im.Labels = res.Config.Labels

@@ -21,6 +21,17 @@ type ContainerSpec struct {
 	Binds []string
 	// Labels are added to the container next to the caller's own.
 	Labels map[string]string
+	// DeviceRequests ask the engine for devices by capability (gpu) or by
+	// CDI name, as docker run --gpus and --device NAME=ID do.
+	DeviceRequests []DeviceRequest
+}
+
+// DeviceRequest is one request for devices; see container.DeviceRequest.
+type DeviceRequest struct {
+	Driver       string
+	Count        int
+	DeviceIDs    []string
+	Capabilities [][]string
 }
 
 // Device passes one host device node into the container.
@@ -70,5 +81,10 @@ func (s ContainerSpec) HostConfigModifier() func(*container.HostConfig) {
 		hc.SecurityOpt = append(hc.SecurityOpt, s.SecurityOpt...)
 		hc.Privileged = s.Privileged
 		hc.Binds = append(hc.Binds, s.Binds...)
+		for _, r := range s.DeviceRequests {
+			hc.DeviceRequests = append(hc.DeviceRequests, container.DeviceRequest{
+				Driver: r.Driver, Count: r.Count, DeviceIDs: r.DeviceIDs, Capabilities: r.Capabilities,
+			})
+		}
 	}
 }

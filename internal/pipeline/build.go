@@ -110,7 +110,8 @@ func buildAndTest(ctx context.Context, o BuildOptions, b builder.ImageBuilder, e
 	for i, pr := range prepared {
 		p := pr.Plan
 		if _, err := smokeTest(ctx, cli, *o.Test, smokeRun{
-			target: p.Target, image: results[i].Tags[0], tests: planTests(p), simulated: p.Simulated, runtime: p.Runtime,
+			target: p.Target, image: results[i].Tags[0], tests: withReferences(planTests(p), pr.References, p.Target),
+			simulated: p.Simulated, runtime: p.Runtime,
 		}); err != nil {
 			return nil, err
 		}

@@ -28,6 +28,9 @@ type DeviceOptions struct {
 	Allow []string
 	// Mounts are --mount SRC:DST[:ro] flags.
 	Mounts []string
+	// CDISpecDirs are where the nvidia profile looks for NVIDIA's CDI
+	// spec; nil means CDI's defaults.
+	CDISpecDirs []string
 }
 
 // spec resolves the profile on this host. wantPrivileged and recipeShm are
@@ -38,7 +41,7 @@ func (o DeviceOptions) spec(wantPrivileged bool, recipeShm string, warn io.Write
 			return device.Spec{}, cannot("--allow %q: the only grant is privileged", a)
 		}
 	}
-	opts := device.Options{GPUs: o.GPUs, Privileged: wantPrivileged, AllowPrivileged: slices.Contains(o.Allow, "privileged")}
+	opts := device.Options{GPUs: o.GPUs, Privileged: wantPrivileged, AllowPrivileged: slices.Contains(o.Allow, "privileged"), CDISpecDirs: o.CDISpecDirs}
 	var err error
 	shm := o.ShmSize
 	if shm == "" {
@@ -60,7 +63,7 @@ func (o DeviceOptions) spec(wantPrivileged bool, recipeShm string, warn io.Write
 		}
 	}
 	var host *device.Host
-	if o.Profile != device.ProfileNone {
+	if o.Profile == device.ProfileAuto || o.Profile == device.ProfileMACA {
 		host, err = device.Discover(o.Roots)
 		if err != nil {
 			return device.Spec{}, cannot("discovering devices: %w", err)
@@ -120,6 +123,11 @@ func containerSpec(s device.Spec, binds []string) docker.ContainerSpec {
 	for _, u := range s.Ulimits {
 		c.Ulimits = append(c.Ulimits, docker.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
 	}
+	for _, r := range s.DeviceRequests {
+		c.DeviceRequests = append(c.DeviceRequests, docker.DeviceRequest{
+			Driver: r.Driver, Count: r.Count, DeviceIDs: slices.Clone(r.DeviceIDs), Capabilities: r.Capabilities,
+		})
+	}
 	return c
 }
 
@@ -132,5 +140,19 @@ func describeDevices(s device.Spec) string {
 	for _, d := range s.Devices {
 		paths = append(paths, d.PathInContainer)
 	}
+	for _, r := range s.DeviceRequests {
+		paths = append(paths, requestText(r))
+	}
 	return fmt.Sprintf("%s profile: %s", s.Profile, strings.Join(paths, " "))
+}
+
+// requestText says in words which devices a request asks for.
+func requestText(r device.DeviceRequest) string {
+	switch {
+	case r.Driver == "cdi":
+		return strings.Join(r.DeviceIDs, " ")
+	case len(r.DeviceIDs) > 0:
+		return "GPUs " + strings.Join(r.DeviceIDs, ",") + " (gpu capability)"
+	}
+	return "all GPUs (gpu capability)"
 }

@@ -24,8 +24,13 @@ type ExportOptions struct {
 	Out string
 	// TempDir holds the image while the bundle is made; "" is the system's.
 	TempDir string
+	// TestReport is a CTRF report of macabox test on the image, carried as
+	// evidence; "" for none.
+	TestReport string
 	// Err receives progress and messages.
 	Err io.Writer
+	// Version is macabox's, recorded in the bundle with its catalog's digest.
+	Version string
 }
 
 // Export builds the target reproducibly, exactly as Build does, and writes
@@ -62,6 +67,10 @@ type export struct {
 	pr    *Prepared
 	req   builder.Request
 	epoch Epoch
+	// ev is what the bundle carries besides the build; warnings say what
+	// it lacks.
+	ev       bundle.Evidence
+	warnings []string
 }
 
 // prepareExport plans the target as its bundle needs: locked whenever it
@@ -69,7 +78,7 @@ type export struct {
 func prepareExport(ctx context.Context, o ExportOptions, tg *Target) (*export, error) {
 	// A bundle is built locked whenever the stack has a lock: it then ships
 	// the lock, and its Dockerfile is the pinned one.
-	if _, err := os.Stat(lockFile(tg)); err == nil {
+	if l, _, err := lockSiteOf(tg).read(); l != nil || err != nil {
 		o.Request.Locked = true
 	}
 	pr, err := prepareTarget(tg, o.Request)
@@ -84,11 +93,15 @@ func prepareExport(ctx context.Context, o ExportOptions, tg *Target) (*export, e
 			fmt.Fprintf(o.Err, "warning: %s has no lock: %d input(s) unlocked, so a rebuild next month may differ; run macabox lock %s (on a host that reaches its registries and indexes) and export again\n", tg.Name, n, tg.Name)
 		}
 	}
+	ev, warnings, err := bundleEvidence(tg, pr, o.TestReport)
+	if err != nil {
+		return nil, err
+	}
 	reqs, epochs, err := requests(ctx, o.Request, tg.Root, []*Prepared{pr})
 	if err != nil {
 		return nil, err
 	}
-	return &export{o: o, tg: tg, pr: pr, req: reqs[0], epoch: epochs[0]}, nil
+	return &export{o: o, tg: tg, pr: pr, req: reqs[0], epoch: epochs[0], ev: ev, warnings: warnings}, nil
 }
 
 // write builds the image into a temporary OCI layout and writes the bundle
@@ -109,12 +122,21 @@ func (ex *export) write(ctx context.Context, b builder.ImageBuilder, out string)
 	if err != nil {
 		return nil, nil, err
 	}
+	tool, err := thisMacabox(o.Version)
+	if err != nil {
+		return nil, nil, err
+	}
 	res, err := bundle.Write(bundle.WriteOptions{
 		Plan: ex.pr.Plan, Rendered: ex.pr.Rendered, Set: ex.tg.Set,
 		Request: req, EpochSource: ex.epoch.Source, Result: results[0],
-		Layout: layout, Out: out, Lock: ex.pr.LockData,
+		Layout: layout, Out: out, Lock: ex.pr.LockData, Evidence: ex.ev,
+		Macabox: tool,
 	})
-	return res, results[0], err
+	if err != nil {
+		return nil, nil, markCannotEvidence(err)
+	}
+	res.Warnings = append(res.Warnings, ex.warnings...)
+	return res, results[0], nil
 }
 
 // checkExportDest refuses, before any build, a destination the bundle could

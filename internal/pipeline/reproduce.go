@@ -42,6 +42,9 @@ type ReproduceOptions struct {
 	// TempDir holds the extracted bundle and the rebuilt image.
 	TempDir string
 	Now     func() time.Time
+	// Version is macabox's; the report compares it, and the catalog's
+	// digest, with what made the bundle.
+	Version string
 }
 
 // Reproduce verifies a bundle, rebuilds it from its own Dockerfile and
@@ -110,6 +113,15 @@ func reproduce(ctx context.Context, o ReproduceOptions, opened *bundle.Opened, b
 		rep.SetVerdict(bundle.VerdictCorrupt, err.Error())
 		return nil
 	}
+	if rep.Actual.Macabox, err = thisMacabox(o.Version); err != nil {
+		return err
+	}
+	refs, contributor, err := opened.Evidence(tests)
+	if err != nil {
+		rep.SetVerdict(bundle.VerdictCorrupt, err.Error())
+		return nil
+	}
+	tests, rep.Contributor = withBundleReferences(tests, refs, target), contributor
 	// Resolved before the build, so a bad device flag costs no rebuild.
 	runtime := plan.Runtime{Privileged: exp.Runtime.Privileged, ShmSize: exp.Runtime.ShmSize}
 	box, err := o.Smoke.container(runtime)
@@ -256,6 +268,12 @@ func WriteReproduceReports(rep *bundle.Report, specs []smoke.ReportSpec, out io.
 				continue
 			}
 			render = func(w io.Writer) error { return smoke.WriteJUnit(w, rep.Smoke) }
+		case smoke.FormatCTRF, smoke.FormatSVG:
+			if rep.Smoke == nil || (sp.Format == smoke.FormatSVG && !smoke.HasBenchmarks(rep.Smoke)) {
+				continue
+			}
+			f := sp.Format
+			render = func(w io.Writer) error { return smoke.Render(w, rep.Smoke, f) }
 		}
 		toStdout = toStdout || sp.Path == "-"
 		files = append(files, smoke.ReportFile{Format: sp.Format, Path: sp.Path, Render: render})

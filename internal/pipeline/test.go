@@ -56,7 +56,7 @@ func (e *testsFailed) Is(target error) bool { return target == ErrTestsFailed }
 func Test(ctx context.Context, o TestOptions) (*smoke.Report, error) {
 	engine := newDockerEngine()
 	defer engine.close()
-	p, image, err := testTarget(ctx, engine, o)
+	tt, err := testTarget(ctx, engine, o)
 	if err != nil {
 		return nil, err
 	}
@@ -64,41 +64,51 @@ func Test(ctx context.Context, o TestOptions) (*smoke.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	p := tt.plan
 	return smokeTest(ctx, cli, o.Smoke, smokeRun{
-		target: p.Target, image: image, tests: planTests(p), simulated: p.Simulated, runtime: p.Runtime,
+		target: p.Target, image: tt.image, tests: withReferences(planTests(p), tt.refs, p.Target),
+		simulated: p.Simulated, runtime: p.Runtime,
 	})
+}
+
+// testedTarget is what a test run needs of its target: the plan, the
+// image to run the tests in, and where the target's references are.
+type testedTarget struct {
+	plan  *plan.Plan
+	image string
+	refs  string
 }
 
 // testTarget finds the plan whose tests to run and the image to run them in.
 // A target that is no recipe may be an image whose labels name one.
-func testTarget(ctx context.Context, engine *dockerEngine, o TestOptions) (*plan.Plan, string, error) {
+func testTarget(ctx context.Context, engine *dockerEngine, o TestOptions) (*testedTarget, error) {
 	target, image := o.Target, o.Image
 	tg, err := ResolveTarget(o.Root, target)
 	if err != nil {
 		if !errors.Is(err, ErrCannot) || image != "" {
-			return nil, "", err
+			return nil, err
 		}
 		labels, lerr := imageLabels(ctx, engine, target)
 		if lerr != nil {
-			return nil, "", cannot("%q is neither a recipe nor a local image: %v", target, lerr)
+			return nil, cannot("%q is neither a recipe nor a local image: %v", target, lerr)
 		}
 		recipeName := labels[plan.LabelTarget]
 		if recipeName == "" {
-			return nil, "", cannot("image %s was not built by macabox (no %s label): name its recipe and pass --image %s", target, plan.LabelTarget, target)
+			return nil, cannot("image %s was not built by macabox (no %s label): name its recipe and pass --image %s", target, plan.LabelTarget, target)
 		}
 		if tg, err = ResolveTarget(o.Root, recipeName); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		image = target
 	}
 	p, err := plan.New(tg.Set, tg.Name, plan.Options{Args: o.Args})
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if image == "" {
 		image = DefaultTag(p)[0]
 	}
-	return p, image, nil
+	return &testedTarget{plan: p, image: image, refs: referenceDir(tg.Set, p.Target)}, nil
 }
 
 // imageLabels reads a local image's labels.
@@ -145,15 +155,8 @@ func smokeTest(ctx context.Context, cli *docker.Client, o SmokeOptions, r smokeR
 	}
 	rep, err := runSmoke(ctx, cli, o, r, box)
 	if rep != nil {
-		specs := o.Reports
-		if len(specs) == 0 {
-			specs = []smoke.ReportSpec{{Format: smoke.FormatText, Path: "-"}}
-		}
-		if werr := smoke.WriteReports(rep, specs, o.Out); werr != nil {
-			return rep, cannot("writing reports: %w", werr)
-		}
-		if rep.Container != "" {
-			fmt.Fprintf(o.Err, "container kept: %s\n", rep.Container)
+		if werr := writeSmokeReports(rep, o); werr != nil {
+			return rep, werr
 		}
 	}
 	if err != nil {
@@ -164,6 +167,22 @@ func smokeTest(ctx context.Context, cli *docker.Client, o SmokeOptions, r smokeR
 		return rep, &testsFailed{failed: sum.Failed + sum.Errors, total: sum.Total}
 	}
 	return rep, nil
+}
+
+// writeSmokeReports writes the reports o asks for, text on Out when it
+// asks for none.
+func writeSmokeReports(rep *smoke.Report, o SmokeOptions) error {
+	specs := o.Reports
+	if len(specs) == 0 {
+		specs = []smoke.ReportSpec{{Format: smoke.FormatText, Path: "-"}}
+	}
+	if err := smoke.WriteReports(rep, specs, o.Out); err != nil {
+		return cannot("writing reports: %w", err)
+	}
+	if rep.Container != "" {
+		fmt.Fprintf(o.Err, "container kept: %s\n", rep.Container)
+	}
+	return nil
 }
 
 // testBox is how the test container is started: the device profile as
@@ -204,6 +223,9 @@ func runSmoke(ctx context.Context, cli *docker.Client, o SmokeOptions, r smokeRu
 	})
 	if err != nil {
 		return rep, markCannot(device.ExplainRunError(err, spec))
+	}
+	if wantsReference(r.tests) {
+		rep.Host = hostFacts(ctx, cli, o.Device.Roots)
 	}
 	return rep, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/ccf-ai-infra/macabox/internal/builder"
 	"github.com/ccf-ai-infra/macabox/internal/bundle"
 	"github.com/ccf-ai-infra/macabox/internal/device"
+	"github.com/ccf-ai-infra/macabox/internal/evidence"
 	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/testenv"
 )
@@ -176,9 +177,14 @@ func bundleFiles(t *testing.T, dir string) map[string][]byte {
 }
 
 // resum rewrites SHA256SUMS after a deliberate change, the way someone
-// altering a bundle would: with sha256sum.
+// altering a bundle would: with sha256sum. The in-toto statement names the
+// old SHA256SUMS, so it goes too (verify would report it, see
+// TestBundleEvidence); a bundle without one verifies on its sums alone.
 func resum(t *testing.T, dir string) {
 	t.Helper()
+	if err := os.Remove(filepath.Join(dir, evidence.StatementName)); err != nil {
+		t.Fatal(err)
+	}
 	out, code := sh(t, dir, nil, "sh", "-c",
 		`find . -type f ! -name `+bundle.SumsName+` -printf '%P\n' | LC_ALL=C sort | xargs -d '\n' sha256sum > `+bundle.SumsName)
 	if code != 0 {

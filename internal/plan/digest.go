@@ -64,6 +64,7 @@ var (
 	posType      = reflect.TypeFor[recipe.Pos]()
 	strType      = reflect.TypeFor[recipe.Str]()
 	intType      = reflect.TypeFor[recipe.Int]()
+	floatType    = reflect.TypeFor[recipe.Float]()
 	boolType     = reflect.TypeFor[recipe.Bool]()
 	durationType = reflect.TypeFor[recipe.Duration]()
 )
@@ -86,6 +87,11 @@ func canonical(v reflect.Value) any {
 			return nil
 		}
 		return v.Field(0).Int()
+	case floatType:
+		if v.Field(1).IsZero() && v.Field(0).Float() == 0 {
+			return nil
+		}
+		return v.Field(0).Float()
 	case boolType:
 		if v.Field(1).IsZero() && !v.Field(0).Bool() {
 			return nil

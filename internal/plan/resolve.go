@@ -52,7 +52,12 @@ func New(set *recipe.Set, target string, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &resolver{set: set, opts: opts}
+	r := &resolver{set: set, opts: opts, embedded: map[string]bool{}}
+	for _, d := range set.Docs {
+		if d.Embedded != nil {
+			r.embedded[d.File] = true
+		}
+	}
 	if err := r.chain(doc); err != nil {
 		return nil, err
 	}
@@ -118,6 +123,9 @@ type resolver struct {
 	args     map[string]*argState
 	declared map[string][]string // recipe name -> args it declares, in order
 	copies   []pendingCopy
+	// embedded holds the names of the recipe files read from the catalog
+	// built into macabox.
+	embedded map[string]bool
 
 	// expanded counts the bytes substitution produced, against maxExpanded;
 	// expandedFull is set once they passed it.
@@ -233,7 +241,7 @@ func (r *resolver) resolveSmoke() {
 			for _, n := range t.Needs {
 				st.Needs = append(st.Needs, n.Value)
 			}
-			st.Test = r.smokeTest(t, u.name, st.Pos)
+			st.Test, st.Source = r.smokeTest(t, u.name, st.Pos), t
 			r.plan.Smoke = append(r.plan.Smoke, st)
 		}
 	}
@@ -280,6 +288,7 @@ func (r *resolver) smokeTest(t *recipe.Test, recipeName string, pos recipe.Pos) 
 		v, _ := r.checked(kv.Value, kv.Key.Value, recipe.CheckFreeValue)
 		st.Env = append(st.Env, smoke.EnvVar{Name: kv.Key.Value, Value: v})
 	}
+	st.Compare, st.Bench = r.smokeCompare(t.Compare), smokeBench(t.Bench)
 	return st
 }
 

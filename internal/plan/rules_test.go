@@ -54,6 +54,7 @@ var ruleCases = []ruleCase{
 	{"DownloadStep.sha256", recipe.CheckSHA256, "layer", `steps: [{download: {url: "https://h.example/x", sha256: "@", dest: /x}}]`, "abc"},
 	{"Test.file", recipe.CheckAbsPath, "layer", "steps: [{run: \"true\"}]\nsmoke: [{name: t, file: \"@\", expect: {exists: false}}]", "missing"},
 	{"Expect.files", recipe.CheckAbsPath, "stack", `smoke: [{name: t, run: "true", expect: {files: ["@"]}}]`, "out.txt"},
+	{"Compare.file", recipe.CheckAbsPath, "stack", `smoke: [{name: t, run: "true", compare: {file: "@"}}]`, "out.txt"},
 	{"Ready.http", recipe.CheckHTTPURL, "image", "from: docker.io/library/debian:bookworm\nsmoke: [{name: t, service: {run: x, ready: {http: \"@\"}}}]", "127.0.0.1:8000/health"},
 	{"DownloadStep.dest", recipe.CheckAbsPath, "layer", `steps: [{download: {url: "https://h.example/x", sha256: ` + someSHA + `, dest: "@"}}]`, "x"},
 }

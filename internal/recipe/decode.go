@@ -2,6 +2,7 @@ package recipe
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -55,6 +56,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, t target) bool {
 		return ok
 	case intType:
 		return d.int(n, v, t)
+	case floatType:
+		return d.float(n, v, t)
 	case boolType:
 		return d.bool(n, v, t)
 	case mapType:
@@ -111,6 +114,22 @@ func (d *decoder) int(n *yaml.Node, v reflect.Value, t target) bool {
 		return false
 	}
 	v.Set(reflect.ValueOf(Int{Value: int(i), Pos: d.pos(n)}))
+	return true
+}
+
+// float reads a number written as an integer or a decimal. NaN and the
+// infinities are refused: no tolerance or ratio means anything as one.
+func (d *decoder) float(n *yaml.Node, v reflect.Value, t target) bool {
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!float" && n.Tag != "!!int") {
+		d.mismatch(n, t, "a number")
+		return false
+	}
+	f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		d.errs.add(d.pos(n), t.key, "%s is not a finite number", quote(n.Value))
+		return false
+	}
+	v.Set(reflect.ValueOf(Float{Value: f, Pos: d.pos(n)}))
 	return true
 }
 

@@ -35,6 +35,7 @@ var (
 	posType      = reflect.TypeFor[Pos]()
 	strType      = reflect.TypeFor[Str]()
 	intType      = reflect.TypeFor[Int]()
+	floatType    = reflect.TypeFor[Float]()
 	boolType     = reflect.TypeFor[Bool]()
 	durationType = reflect.TypeFor[Duration]()
 	mapType      = reflect.TypeFor[Map]()

@@ -315,7 +315,7 @@ func cellDocument(d *Document, axes Axes, c combo, name string) *Document {
 		}
 	}
 	return &Document{
-		File: d.File, Pos: d.Pos, Cell: cell,
+		File: d.File, Embedded: d.Embedded, Pos: d.Pos, Cell: cell,
 		Stack: &Stack{Header: h, Base: c[0], Layers: m.Layers, Args: args, Tags: m.Tags, Smoke: m.Smoke},
 	}
 }

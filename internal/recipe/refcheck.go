@@ -181,7 +181,7 @@ func (v *validator) walkRefs(val reflect.Value, key string, sc *scope) {
 	case mapType:
 		v.mapRefs(val.Interface().(Map), key, sc)
 		return
-	case intType, boolType, durationType, posType:
+	case intType, floatType, boolType, durationType, posType:
 		return
 	}
 	switch val.Kind() {

@@ -75,7 +75,7 @@ func referenceTables() string {
 
 func isScalarType(t reflect.Type) bool {
 	switch t {
-	case strType, intType, boolType, durationType, mapType, axesType, posType:
+	case strType, intType, floatType, boolType, durationType, mapType, axesType, posType:
 		return true
 	}
 	return false
@@ -147,6 +147,8 @@ func typeName(t reflect.Type) string {
 		return "string"
 	case intType:
 		return "integer"
+	case floatType:
+		return "number"
 	case boolType:
 		return "boolean"
 	case durationType:

@@ -54,6 +54,8 @@ func (g *schemaGen) typeSchema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string", "pattern": durationPattern}
 	case intType:
 		return map[string]any{"type": "integer"}
+	case floatType:
+		return map[string]any{"type": "number"}
 	case boolType:
 		return map[string]any{"type": "boolean"}
 	case mapType:

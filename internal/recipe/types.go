@@ -1,5 +1,7 @@
 package recipe
 
+import "io/fs"
+
 // The recipe model. Every field carries the position it was read from, so that
 // validation, planning and build errors can point at the user's file.
 //
@@ -49,6 +51,13 @@ type Str struct {
 // Int is an integer scalar with its position.
 type Int struct {
 	Value int
+	Pos   Pos
+}
+
+// Float is a number scalar (written as an integer or a decimal) with its
+// position.
+type Float struct {
+	Value float64
 	Pos   Pos
 }
 
@@ -120,15 +129,26 @@ type Link struct {
 // Document is one parsed YAML document: exactly one of Image, Layer, Stack,
 // Matrix is set.
 type Document struct {
-	File   string
-	Pos    Pos
-	Image  *Image
-	Layer  *Layer
-	Stack  *Stack
-	Matrix *Matrix
+	File string
+	// Embedded is set for a document read from an fs.FS (the catalog built
+	// into macabox) rather than from the disk; File then reads
+	// "<label>:<path>", the form positions print.
+	Embedded *EmbeddedFile
+	Pos      Pos
+	Image    *Image
+	Layer    *Layer
+	Stack    *Stack
+	Matrix   *Matrix
 	// Cell is set on a Stack that no file holds but a Matrix makes (see
 	// Cells): it says which matrix, and the values that made it.
 	Cell *Cell
+}
+
+// EmbeddedFile is where a document read from an fs.FS came from.
+type EmbeddedFile struct {
+	FS fs.FS
+	// Path is the file's slash-separated path in FS.
+	Path string
 }
 
 // Header returns the common header of whichever kind the document holds.
@@ -325,6 +345,53 @@ type Test struct {
 	Timeout Duration `yaml:"timeout" vars:"none" doc:"limit for this test, default 2m"`
 	XFail   Str      `yaml:"xfail" vars:"none" text:"line" doc:"why this test is expected to fail (a known gap, e.g. an operator without a MACA kernel yet): its failure is reported as an expected failure and does not fail the run; if it passes, it fails, so the mark is removed once the gap closes"`
 	Env     Map      `yaml:"env" doc:"extra environment for this test; values may refer to arguments, not to the image's variables"`
+
+	Compare *Compare `yaml:"compare" doc:"for a run test: compare its output with the same test's output on a reference platform (recorded by macabox reference record)"`
+	Bench   *Bench   `yaml:"bench" doc:"for a run test: run it as a benchmark, and report its metrics beside the reference platform's"`
+}
+
+// Compare says what a run test captures and how it is compared with the
+// reference platform's capture. Numbers and ratios are plain YAML numbers.
+type Compare struct {
+	Pos       Pos            `yaml:"-"`
+	File      Str            `yaml:"file" doc:"absolute path of a file the command writes, compared instead of stdout"`
+	Mode      Str            `yaml:"mode" enum:"exact,numeric,similarity" vars:"none" doc:"exact (default): the same text line for line, or the same JSON value; numeric: every number within the tolerance and the text around them the same; similarity: a ratio at least the threshold"`
+	Abs       Float          `yaml:"abs" doc:"numeric: absolute tolerance (≥ 0); numbers agree when |got − reference| ≤ max(abs, rel × |reference|)"`
+	Rel       Float          `yaml:"rel" doc:"numeric: relative tolerance (≥ 0), a fraction of the reference's value"`
+	Threshold Float          `yaml:"threshold" doc:"similarity: the least ratio, 0 to 1 (1 − edit distance ÷ the longer text's length, in characters)"`
+	Fields    []CompareField `yaml:"fields" doc:"read the capture as JSON and compare only these values, each under its own rule"`
+}
+
+// CompareField is one JSON value of a capture, with the rule it is
+// compared under; unset limits are the compare's.
+type CompareField struct {
+	Pos       Pos   `yaml:"-"`
+	Path      Str   `yaml:"path" required:"true" vars:"none" text:"line" doc:"JSON path of the value, e.g. $.results[0].loss, scores.f1 or $[\"key.with.dots\"]"`
+	Mode      Str   `yaml:"mode" enum:"exact,numeric,similarity" vars:"none" doc:"how this value is compared; default the compare's mode"`
+	Abs       Float `yaml:"abs" doc:"numeric: absolute tolerance; default the compare's"`
+	Rel       Float `yaml:"rel" doc:"numeric: relative tolerance; default the compare's"`
+	Threshold Float `yaml:"threshold" doc:"similarity: the least ratio; default the compare's"`
+}
+
+// Bench runs a run test as a benchmark: unmeasured warm-up runs, then
+// measured ones, each metric read from every measured run.
+type Bench struct {
+	Pos     Pos      `yaml:"-"`
+	Warmup  Int      `yaml:"warmup" doc:"unmeasured runs first, default 1"`
+	Repeat  Int      `yaml:"repeat" doc:"measured runs, default 5 (at least 1)"`
+	Metrics []Metric `yaml:"metrics" required:"true" doc:"the figures each measured run reports"`
+}
+
+// Metric is one figure of a benchmark; exactly one of regex, json and wall
+// says where it comes from.
+type Metric struct {
+	Pos    Pos  `yaml:"-"`
+	Name   Str  `yaml:"name" required:"true" vars:"none" text:"line" doc:"the metric's name, unique within the test, e.g. tokens/s"`
+	Unit   Str  `yaml:"unit" vars:"none" text:"line" doc:"its unit, for reports"`
+	Regex  Str  `yaml:"regex" oneof:"source" vars:"none" doc:"regular expression over stdout; its first group (else the whole match) is the number"`
+	JSON   Str  `yaml:"json" oneof:"source" vars:"none" text:"line" doc:"JSON path into stdout read as JSON (or into its last line that is JSON)"`
+	Wall   Bool `yaml:"wall" oneof:"source" doc:"true: the run's wall-clock time in seconds, as macabox measures it around the command"`
+	Better Str  `yaml:"better" enum:"higher,lower" vars:"none" doc:"higher (a throughput) or lower (a latency): says whether a ratio to the reference is a gain"`
 }
 
 // Service is a background process a test waits for.

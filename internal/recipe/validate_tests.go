@@ -36,6 +36,7 @@ func (v *validator) tests(tests []Test) {
 		if t.Expect != nil {
 			v.expect(kind, t.Expect)
 		}
+		v.againstReference(kind, t)
 	}
 }
 

@@ -13,6 +13,11 @@ type Verdict struct {
 	Message string
 	// Problems lists every check that did not hold, in the order checked.
 	Problems []string
+	// Comparison and Bench are a compare or bench test's findings; Captured
+	// is what a compare test captured (what a reference records).
+	Comparison *Comparison
+	Bench      *BenchResult
+	Captured   *string
 }
 
 // DeviceGate decides a test that needs a MACA device on a host without one:
@@ -44,6 +49,9 @@ func Evaluate(t Test, obs Observation) Verdict {
 	case KindCommand:
 		c.command(e, obs.Command)
 		c.filesPresent(obs.Files)
+		if !obs.TimedOut {
+			c.againstReference(t, obs)
+		}
 	case KindService:
 		if c.service(obs.Service, obs.TimedOut) && t.Probe != "" {
 			c.command(e, obs.Command)
@@ -65,6 +73,10 @@ func Evaluate(t Test, obs Observation) Verdict {
 type checks struct {
 	problems []string
 	errors   []string
+	// What a compare or bench test found, kept whatever the verdict.
+	comparison *Comparison
+	bench      *BenchResult
+	capture    *string
 }
 
 func (c *checks) fail(format string, args ...any) {
@@ -76,14 +88,15 @@ func (c *checks) broken(format string, args ...any) {
 }
 
 func (c *checks) verdict() Verdict {
+	v := Verdict{Status: StatusPassed, Comparison: c.comparison, Bench: c.bench, Captured: c.capture}
 	switch {
 	case len(c.errors) > 0:
-		all := append(append([]string(nil), c.errors...), c.problems...)
-		return Verdict{Status: StatusError, Message: c.errors[0], Problems: all}
+		v.Status, v.Message = StatusError, c.errors[0]
+		v.Problems = append(append([]string(nil), c.errors...), c.problems...)
 	case len(c.problems) > 0:
-		return Verdict{Status: StatusFailed, Message: c.problems[0], Problems: c.problems}
+		v.Status, v.Message, v.Problems = StatusFailed, c.problems[0], c.problems
 	}
-	return Verdict{Status: StatusPassed}
+	return v
 }
 
 func (c *checks) command(e *Expect, out *CommandOutput) {

@@ -18,6 +18,24 @@ type Observation struct {
 	Variable *VariableState
 	// Service is the readiness wait of a service test.
 	Service *ServiceState
+	// Captured is the file a compare test captures (stdout is in Command).
+	Captured *CapturedFile
+	// Runs are a bench test's runs, warm-up first; Command is the last.
+	Runs []BenchRun
+}
+
+// CapturedFile is the content of the file a compare test names.
+type CapturedFile struct {
+	Text string
+	// Problem says why it could not be read; "" when it was.
+	Problem string
+}
+
+// BenchRun is one run of a bench test's command.
+type BenchRun struct {
+	Output   CommandOutput
+	Duration time.Duration
+	Warmup   bool
 }
 
 // CommandOutput is how one shell command ended.

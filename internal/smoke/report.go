@@ -26,6 +26,17 @@ const (
 type Report struct {
 	Target string
 	Image  string
+	// ImageID is the ID (config digest) of the image the container ran;
+	// RepoDigests the registry digests it is known by. Reference records
+	// and bench results name the image by them.
+	ImageID     string
+	RepoDigests []string
+	// Platform is what the container saw of its host (CPU, GPU, driver).
+	Platform Platform
+	// Host are the host's facts as doctor finds them (Docker, driver,
+	// MACA, limits), by name; set for runs that compare or measure, whose
+	// results are worth only beside them.
+	Host map[string]string
 	// Simulated says the image's MACA is a stand-in, not MetaX software.
 	Simulated bool
 	RunID     string
@@ -66,6 +77,14 @@ type Result struct {
 	Stderr   Tail
 	// ServiceLog is the tail of a service's output.
 	ServiceLog Tail
+
+	// Comparison is a compare test's judgement against its reference.
+	Comparison *Comparison
+	// Bench is a bench test's measurements.
+	Bench *BenchResult
+	// Captured is what a compare test captured, whole: what a reference
+	// records. Reports do not print it.
+	Captured *string
 }
 
 // Tail is the end of some output, trimmed for reading.
@@ -133,6 +152,7 @@ func (res Result) Explain() string {
 	} else {
 		field("actual:", res.Problems)
 	}
+	field("against:", append(comparisonLines(res.Comparison), benchLines(res.Bench)...))
 	block(&b, "stdout", res.Stdout)
 	block(&b, "stderr", res.Stderr)
 	block(&b, "service log", res.ServiceLog)

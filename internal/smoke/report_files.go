@@ -18,6 +18,10 @@ const (
 	FormatJSON     ReportFormat = "json"
 	FormatJUnit    ReportFormat = "junit"
 	FormatMarkdown ReportFormat = "md"
+	// FormatCTRF is the Common Test Report Format's JSON (ctrf-io).
+	FormatCTRF ReportFormat = "ctrf"
+	// FormatSVG is the benchmark chart alone.
+	FormatSVG ReportFormat = "svg"
 )
 
 // ReportSpec asks for one report file: `--report junit=out.xml`.
@@ -28,7 +32,7 @@ type ReportSpec struct {
 }
 
 // ParseReportFlag reads FORMAT=PATH, with FORMAT one of text, json, junit
-// (or xml), md (or markdown).
+// (or xml), md (or markdown), ctrf, svg (the benchmark chart).
 func ParseReportFlag(s string) (ReportFormat, string, error) {
 	name, path, ok := strings.Cut(s, "=")
 	if !ok || path == "" {
@@ -44,8 +48,12 @@ func ParseReportFlag(s string) (ReportFormat, string, error) {
 		f = FormatJUnit
 	case "md", "markdown":
 		f = FormatMarkdown
+	case "ctrf":
+		f = FormatCTRF
+	case "svg":
+		f = FormatSVG
 	default:
-		return "", "", fmt.Errorf("report %q: unknown format %q (want text, json, junit or md)", s, name)
+		return "", "", fmt.Errorf("report %q: unknown format %q (want text, json, junit, md, ctrf or svg)", s, name)
 	}
 	return f, path, nil
 }
@@ -62,18 +70,37 @@ func Render(w io.Writer, r *Report, f ReportFormat) error {
 		return WriteJUnit(w, r)
 	case FormatMarkdown:
 		return WriteMarkdown(w, r)
+	case FormatCTRF:
+		return WriteCTRF(w, r)
+	case FormatSVG:
+		return WriteBenchChart(w, r)
 	}
 	return fmt.Errorf("unknown report format %q", f)
 }
 
 // WriteReports writes every requested report of r. See WriteReportFiles.
+// A Markdown report written to a file, of a run with benchmarks, gets its
+// chart beside it (ChartName) and links it.
 func WriteReports(r *Report, specs []ReportSpec, stdout io.Writer) error {
-	files := make([]ReportFile, len(specs))
-	for i, s := range specs {
+	files := make([]ReportFile, 0, len(specs))
+	for _, s := range specs {
 		f := s.Format
-		files[i] = ReportFile{Format: f, Path: s.Path, Render: func(w io.Writer) error { return Render(w, r, f) }}
+		if f == FormatMarkdown && s.Path != "-" && HasBenchmarks(r) {
+			chart := ChartName(s.Path)
+			files = append(files,
+				ReportFile{Format: FormatSVG, Path: chart, Render: func(w io.Writer) error { return WriteBenchChart(w, r) }},
+				ReportFile{Format: f, Path: s.Path, Render: func(w io.Writer) error { return writeMarkdown(w, r, filepath.Base(chart)) }})
+			continue
+		}
+		files = append(files, ReportFile{Format: f, Path: s.Path, Render: func(w io.Writer) error { return Render(w, r, f) }})
 	}
 	return WriteReportFiles(files, stdout)
+}
+
+// ChartName is the file the benchmark chart of a Markdown report at mdPath
+// goes to: beside it, so that the Markdown can link it by its name.
+func ChartName(mdPath string) string {
+	return strings.TrimSuffix(mdPath, filepath.Ext(mdPath)) + ".bench.svg"
 }
 
 // ReportFile is one report to write: its format (for messages), where to,

@@ -16,6 +16,10 @@ const JSONSchema = "macabox.smoke/v1"
 //	  "schema": "macabox.smoke/v1",
 //	  "target": "mineru-vllm",          suite name
 //	  "image": "…",                      image reference tested
+//	  "imageId": "sha256:…",             its ID (config digest); absent when unknown
+//	  "repoDigests": ["repo@sha256:…"],  registry digests; absent when none
+//	  "platform": {"arch": "x86_64", "cpu": "…", "os": "…", "accelerator": "…", "driver": "…", "gpus": 1},
+//	  "host": {"docker": "…", "kernelDriver": "…", …},   doctor's facts; runs that compare or measure
 //	  "simulated": true,                 only for a simulated MACA image
 //	  "runId": "r1a2b3c4d5e6",           label value on the container
 //	  "container": "…",                  only when kept (--keep)
@@ -35,25 +39,35 @@ const JSONSchema = "macabox.smoke/v1"
 //	    "expected": ["exit code 0"],
 //	    "problems": ["exit code 1, expected 0"],
 //	    "stdout": {"text": "…", "omittedLines": 12},   tails; absent when empty
-//	    "stderr": {…}, "serviceLog": {…}
+//	    "stderr": {…}, "serviceLog": {…},
+//	    "comparison": {"mode": "numeric", "ok": false, "summary": "…", "reference": "…",
+//	      "fields": [{"path": "$.loss", "mode": "numeric", "ok": false, "reference": "0.12",
+//	                  "got": "0.13", "detail": "|Δ| 0.01 > allowed 0.001", "similarity": 0.97}]},
+//	    "bench": {"warmup": 1, "repeat": 5, "reference": "…", "metrics": [{"name": "tokens/s",
+//	      "unit": "tok/s", "better": "higher", "samples": [1, 2], "stats": {"n": 5, "median": …,
+//	      "p95": …, "min": …, "max": …, "spread": …}, "reference": {same as stats}, "ratio": 0.5}]}
 //	  }]
 //	}
 //
 // Optional fields are absent rather than empty.
 type jsonReport struct {
-	Schema     string       `json:"schema"`
-	Target     string       `json:"target"`
-	Image      string       `json:"image"`
-	Simulated  bool         `json:"simulated,omitempty"`
-	RunID      string       `json:"runId"`
-	Container  string       `json:"container,omitempty"`
-	Device     jsonDevice   `json:"device"`
-	Started    string       `json:"started"`
-	Duration   json.Number  `json:"durationSeconds"`
-	OK         bool         `json:"ok"`
-	Incomplete string       `json:"incomplete,omitempty"`
-	Summary    jsonSummary  `json:"summary"`
-	Tests      []jsonResult `json:"tests"`
+	Schema      string            `json:"schema"`
+	Target      string            `json:"target"`
+	Image       string            `json:"image"`
+	ImageID     string            `json:"imageId,omitempty"`
+	RepoDigests []string          `json:"repoDigests,omitempty"`
+	Platform    *Platform         `json:"platform,omitempty"`
+	Host        map[string]string `json:"host,omitempty"`
+	Simulated   bool              `json:"simulated,omitempty"`
+	RunID       string            `json:"runId"`
+	Container   string            `json:"container,omitempty"`
+	Device      jsonDevice        `json:"device"`
+	Started     string            `json:"started"`
+	Duration    json.Number       `json:"durationSeconds"`
+	OK          bool              `json:"ok"`
+	Incomplete  string            `json:"incomplete,omitempty"`
+	Summary     jsonSummary       `json:"summary"`
+	Tests       []jsonResult      `json:"tests"`
 }
 
 type jsonDevice struct {
@@ -72,19 +86,21 @@ type jsonSummary struct {
 }
 
 type jsonResult struct {
-	Name       string      `json:"name"`
-	Kind       Kind        `json:"kind"`
-	Origin     string      `json:"origin,omitempty"`
-	Recipe     string      `json:"recipe,omitempty"`
-	Status     Status      `json:"status"`
-	Message    string      `json:"message,omitempty"`
-	Duration   json.Number `json:"durationSeconds"`
-	Command    string      `json:"command,omitempty"`
-	Expected   []string    `json:"expected,omitempty"`
-	Problems   []string    `json:"problems,omitempty"`
-	Stdout     *jsonTail   `json:"stdout,omitempty"`
-	Stderr     *jsonTail   `json:"stderr,omitempty"`
-	ServiceLog *jsonTail   `json:"serviceLog,omitempty"`
+	Name       string          `json:"name"`
+	Kind       Kind            `json:"kind"`
+	Origin     string          `json:"origin,omitempty"`
+	Recipe     string          `json:"recipe,omitempty"`
+	Status     Status          `json:"status"`
+	Message    string          `json:"message,omitempty"`
+	Duration   json.Number     `json:"durationSeconds"`
+	Command    string          `json:"command,omitempty"`
+	Expected   []string        `json:"expected,omitempty"`
+	Problems   []string        `json:"problems,omitempty"`
+	Stdout     *jsonTail       `json:"stdout,omitempty"`
+	Stderr     *jsonTail       `json:"stderr,omitempty"`
+	ServiceLog *jsonTail       `json:"serviceLog,omitempty"`
+	Comparison *jsonComparison `json:"comparison,omitempty"`
+	Bench      *jsonBench      `json:"bench,omitempty"`
 }
 
 type jsonTail struct {
@@ -97,7 +113,8 @@ type jsonTail struct {
 func WriteJSON(w io.Writer, r *Report) error {
 	s := r.Summary()
 	out := jsonReport{
-		Schema: JSONSchema, Target: r.Target, Image: r.Image, Simulated: r.Simulated, RunID: r.RunID, Container: r.Container,
+		Schema: JSONSchema, Target: r.Target, Image: r.Image, ImageID: r.ImageID, RepoDigests: r.RepoDigests, Host: r.Host,
+		Simulated: r.Simulated, RunID: r.RunID, Container: r.Container,
 		Device:     jsonDevice{Available: r.Device.Available, Reason: r.Device.Reason, Required: r.Device.Required},
 		Started:    r.Started.UTC().Format(time.RFC3339),
 		Duration:   json.Number(seconds(r.Duration)),
@@ -106,12 +123,16 @@ func WriteJSON(w io.Writer, r *Report) error {
 		Summary:    jsonSummary{Total: s.Total, Passed: s.Passed, Failed: s.Failed, Errors: s.Errors, Skipped: s.Skipped, XFailed: s.XFailed},
 		Tests:      make([]jsonResult, 0, len(r.Results)),
 	}
+	if r.Platform != (Platform{}) {
+		out.Platform = &r.Platform
+	}
 	for _, res := range r.Results {
 		out.Tests = append(out.Tests, jsonResult{
 			Name: res.Name, Kind: res.Kind, Origin: res.Origin, Recipe: res.Recipe, Status: res.Status,
 			Message: res.Message, Duration: json.Number(seconds(res.Duration)), Command: res.Command,
 			Expected: res.Expected, Problems: res.Problems,
 			Stdout: jsonTailOf(res.Stdout), Stderr: jsonTailOf(res.Stderr), ServiceLog: jsonTailOf(res.ServiceLog),
+			Comparison: jsonComparisonOf(res.Comparison), Bench: jsonBenchOf(res.Bench),
 		})
 	}
 	enc := json.NewEncoder(w)

@@ -9,9 +9,17 @@ import (
 )
 
 // WriteMarkdown writes the report as GitHub-flavoured Markdown for a pull
-// request comment: a heading with the verdict, a table of tests, and a folded
-// details section per test that did not pass.
+// request comment: a heading with the verdict, a table of tests, tables of
+// the comparisons and benchmarks against the reference, and a folded details
+// section per test that did not pass.
 func WriteMarkdown(w io.Writer, r *Report) error {
+	return writeMarkdown(w, r, "")
+}
+
+// writeMarkdown is WriteMarkdown with the benchmark chart linked, when
+// chart names the SVG file written beside the report (GitHub strips SVG
+// inside Markdown, so the chart is a file of its own).
+func writeMarkdown(w io.Writer, r *Report, chart string) error {
 	bw := bufio.NewWriter(w)
 	verdict, icon := "passed", "✅"
 	if !r.OK() {
@@ -37,6 +45,18 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			fmt.Fprintf(bw, "| %s | %s | %s |\n", mdCell(res.Name), result, time)
 		}
 	}
+	var against strings.Builder
+	comparisons, benches := hasReferenceResults(r)
+	if comparisons {
+		writeComparisonTable(&against, r)
+	}
+	if benches {
+		writeBenchTable(&against, r)
+		if chart != "" {
+			fmt.Fprintf(&against, "\n![Benchmarks: this run beside the reference](%s)\n", chart)
+		}
+	}
+	bw.WriteString(against.String())
 	for _, res := range r.Results {
 		if res.Status == StatusPassed || res.Status == StatusSkipped {
 			continue

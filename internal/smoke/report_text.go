@@ -42,6 +42,10 @@ func WriteText(w io.Writer, r *Report, color bool) error {
 			continue
 		case StatusPassed:
 			fmt.Fprintf(bw, "  %s\n", RoundDuration(res.Duration))
+			// A pass against a reference still says how close it was.
+			for _, l := range append(comparisonLines(res.Comparison), benchLines(res.Bench)...) {
+				fmt.Fprintf(bw, "      %s\n", l)
+			}
 			continue
 		}
 		fmt.Fprintf(bw, "  %s  %s\n", RoundDuration(res.Duration), res.Message)

@@ -17,6 +17,10 @@ func NewResult(t Test, obs Observation, v Verdict, d time.Duration) Result {
 		Command:  Describe(t),
 		Expected: Expectations(t),
 		Problems: v.Problems,
+
+		Comparison: v.Comparison,
+		Bench:      v.Bench,
+		Captured:   v.Captured,
 	}
 	if obs.Command != nil {
 		res.Stdout = TailOf(obs.Command.Stdout)
@@ -44,10 +48,10 @@ func ExpectedFailure(t Test, v Verdict) Verdict {
 	}
 	switch v.Status {
 	case StatusFailed, StatusError:
-		return Verdict{Status: StatusXFail, Message: "expected failure: " + t.XFail, Problems: v.Problems}
+		v.Status, v.Message = StatusXFail, "expected failure: "+t.XFail
 	case StatusPassed:
 		msg := "passed, but it is marked as expected to fail (" + t.XFail + "): remove its xfail"
-		return Verdict{Status: StatusFailed, Message: msg, Problems: []string{msg}}
+		v.Status, v.Message, v.Problems = StatusFailed, msg, []string{msg}
 	}
 	return v
 }

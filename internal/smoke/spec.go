@@ -40,6 +40,15 @@ type Test struct {
 	Env     []EnvVar `json:"env,omitempty"`
 	// XFail says why the test is expected to fail; see ExpectedFailure.
 	XFail string `json:"xfail,omitempty"`
+
+	// Compare compares the command's output with the reference platform's;
+	// Bench measures it. Both are judged against Against.
+	Compare *Compare `json:"compare,omitempty"`
+	Bench   *Bench   `json:"bench,omitempty"`
+	// Against is attached by whoever runs the test (it is not part of the
+	// test as written); nil for a compare or bench test means no reference
+	// was found.
+	Against *Against `json:"-"`
 }
 
 // Service is a background process a test starts and waits for: ready when
@@ -198,6 +207,7 @@ func Expectations(t Test) []string {
 		for _, f := range e.Files {
 			out = append(out, "file "+f+" exists and is not empty")
 		}
+		out = append(out, referenceExpectations(t)...)
 	case KindService:
 		if r := describeReady(t.Service); r != "" {
 			out = append(out, "ready ("+r+") within the service timeout")

@@ -117,6 +117,8 @@ type box struct {
 	name string
 	// env is the container's environment: the image's, then the spec's.
 	env []string
+	// image is what the container runs.
+	image docker.Image
 }
 
 // ErrImageNotFound is returned when the image is not in the local store and
@@ -158,6 +160,9 @@ func startBox(ctx context.Context, cli *docker.Client, spec boxSpec) (*box, erro
 			spec.image, b.logTail(ctx))
 	}
 	b.env = st.Env
+	if b.image, err = cli.Image(ctx, st.Image); err != nil {
+		return b, fmt.Errorf("inspecting the image of the test container: %w", err)
+	}
 	return b, nil
 }
 
@@ -189,6 +194,11 @@ type execResult struct {
 	stdout, stderr string
 	// killed is set when the deadline passed and the process tree was killed.
 	killed bool
+}
+
+// output is how the process ended, as the smoke package reads it.
+func (x execResult) output() *smoke.CommandOutput {
+	return &smoke.CommandOutput{Exit: x.exit, Stdout: x.stdout, Stderr: x.stderr, Killed: x.killed}
 }
 
 // killGrace is how long output may keep flowing after a kill before the

@@ -74,6 +74,8 @@ func Run(ctx context.Context, opts Options) (rep *smoke.Report, err error) {
 		return rep, err
 	}
 	r.box = b
+	rep.ImageID, rep.RepoDigests = b.image.ID, b.image.RepoDigests
+	rep.Platform = r.platform(ctx)
 	err = r.all(ctx)
 	return rep, err
 }
@@ -180,24 +182,40 @@ func (r *run) observe(ctx context.Context, t smoke.Test, seq int, deadline time.
 }
 
 func (r *run) command(ctx context.Context, t smoke.Test, marker string, deadline time.Time) (smoke.Observation, error) {
+	var obs smoke.Observation
+	var err error
+	if t.Bench != nil {
+		obs, err = r.bench(ctx, t, marker, deadline)
+	} else {
+		obs, err = r.once(ctx, t, marker, deadline)
+	}
+	if err != nil || obs.TimedOut {
+		return obs, err
+	}
+	if t.Expect != nil && len(t.Expect.Files) > 0 {
+		obs.Files, err = r.stat(ctx, t.Expect.Files, marker, deadline)
+		if errors.Is(err, errTimedOut) {
+			return smoke.Observation{Command: obs.Command, Runs: obs.Runs, TimedOut: true}, nil
+		}
+		if err != nil {
+			return obs, err
+		}
+	}
+	if t.Compare != nil && t.Compare.File != "" {
+		return r.capture(ctx, obs, t.Compare.File, marker, deadline)
+	}
+	return obs, nil
+}
+
+// once runs a command test's command.
+func (r *run) once(ctx context.Context, t smoke.Test, marker string, deadline time.Time) (smoke.Observation, error) {
 	out, err := r.box.exec(ctx, execRequest{
 		cmd: []string{"/bin/sh", "-c", t.Run}, env: smoke.TestEnv(t), marker: marker, deadline: deadline,
 	})
 	if err != nil {
 		return smoke.Observation{}, err
 	}
-	obs := smoke.Observation{
-		TimedOut: out.killed,
-		Command:  &smoke.CommandOutput{Exit: out.exit, Stdout: out.stdout, Stderr: out.stderr, Killed: out.killed},
-	}
-	if out.killed || t.Expect == nil || len(t.Expect.Files) == 0 {
-		return obs, nil
-	}
-	obs.Files, err = r.stat(ctx, t.Expect.Files, marker, deadline)
-	if errors.Is(err, errTimedOut) {
-		obs.TimedOut, err = true, nil
-	}
-	return obs, err
+	return smoke.Observation{TimedOut: out.killed, Command: out.output()}, nil
 }
 
 // errTimedOut is a helper step stopped at the test's deadline; the test is

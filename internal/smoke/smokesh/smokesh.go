@@ -56,10 +56,28 @@ func Checks(tests []smoke.Test) []Check {
 		if err != nil {
 			c.Unchecked = err.Error()
 		}
+		if why := goRunnerOnly(t); why != "" {
+			lines, c.Unchecked = nil, why
+		}
 		c.Lines = lines
 		out = append(out, c)
 	}
 	return out
+}
+
+// goRunnerOnly says why a test needs macabox itself: comparing with a
+// reference platform's output (numbers within a tolerance, a similarity
+// ratio, JSON paths) and benchmark statistics have no faithful form in
+// POSIX shell, and a smoke.sh that ran the command and passed would claim
+// a match it never checked.
+func goRunnerOnly(t smoke.Test) string {
+	switch {
+	case t.Compare != nil:
+		return "it compares its output with a reference platform's (compare:), which only macabox does"
+	case t.Bench != nil:
+		return "it is a benchmark (bench:) measured against a reference platform, which only macabox does"
+	}
+	return ""
 }
 
 // Unchecked lists the tests smoke.sh cannot check, for warnings and the

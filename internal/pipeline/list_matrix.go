@@ -1,13 +1,11 @@
-package cli
+package pipeline
 
-import (
-	"github.com/ccf-ai-infra/macabox/internal/pipeline"
-	"github.com/ccf-ai-infra/macabox/internal/recipe"
-)
+import "github.com/ccf-ai-infra/macabox/internal/recipe"
 
-// matrixEntries are the rows of the matrices, each followed by its cells.
-func matrixEntries(set *recipe.Set) []listEntry {
-	var entries []listEntry
+// matrixEntries are the rows of the matrices, each followed by its cells,
+// which are stacks of their own (each with its lock) that no file holds.
+func matrixEntries(set *recipe.Set, entryOf func(*recipe.Document) ListEntry) []ListEntry {
+	var entries []ListEntry
 	withCells := set.WithCells()
 	for _, d := range set.Matrices() {
 		e := entryOf(d)
@@ -25,7 +23,7 @@ func matrixEntries(set *recipe.Set) []listEntry {
 		for _, c := range cells {
 			ce := entryOf(c)
 			ce.Base, ce.Layers, ce.Matrix, ce.Values = c.Cell.Base(), e.Layers, c.Cell.Matrix, c.Cell.Values
-			ce.Lock = pipeline.LockStatusOf(withCells, ce.Name)
+			ce.Lock = LockStatusOf(withCells, ce.Name)
 			entries = append(entries, ce)
 		}
 	}
