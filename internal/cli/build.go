@@ -132,7 +132,7 @@ func runBuild(ctx context.Context, o *buildOptions, targets []string, s Streams)
 		}
 		bo.Test = &test
 	}
-	if matrix, err := o.matrix.run(ctx, o.root, targets, pipeline.MatrixOptions{Verb: pipeline.MatrixBuild, Build: bo}, s); matrix {
+	if matrix, err := o.matrix.run(ctx, pipeline.MatrixOptions{Verb: pipeline.MatrixBuild, Build: bo}, s); matrix {
 		return err
 	}
 	results, err := pipeline.Build(ctx, bo)

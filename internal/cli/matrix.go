@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/pflag"
@@ -31,24 +32,19 @@ func (m *matrixFlags) options() ([]smoke.ReportSpec, error) {
 	return specs, nil
 }
 
-// run runs the verb over a matrix's cells when the targets name one, and
-// says whether they did (a problem with the targets counts: it is the
-// answer). Each built cell's name and digest go to stdout.
-func (m *matrixFlags) run(ctx context.Context, root string, targets []string, o pipeline.MatrixOptions, s Streams) (bool, error) {
-	is, err := pipeline.IsMatrix(root, targets)
-	switch {
-	case err != nil:
-		return true, outcome(err)
-	case !is && len(m.summaries) > 0:
-		return true, cannot("--summary sums up the cells of a matrix; %s is none", targets[0])
-	case !is:
-		return false, nil
-	}
-	if o.Summary, err = m.options(); err != nil {
+// run runs the verb over a matrix's cells when the options' targets name
+// one, and says whether they did; otherwise the command goes on as for
+// any target. Each built cell's name and digest go to stdout.
+func (m *matrixFlags) run(ctx context.Context, o pipeline.MatrixOptions, s Streams) (bool, error) {
+	specs, err := m.options()
+	if err != nil {
 		return true, err
 	}
-	o.Out, o.Err = s.Out, s.Err
+	o.Summary, o.Out, o.Err = specs, s.Out, s.Err
 	sum, err := pipeline.RunMatrix(ctx, o)
+	if errors.Is(err, pipeline.ErrNotMatrix) {
+		return false, nil
+	}
 	if sum != nil && o.Verb != pipeline.MatrixTest {
 		for _, c := range sum.Cells {
 			if c.Build != nil && c.Build.Status != pipeline.BuildFailed {

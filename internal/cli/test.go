@@ -88,7 +88,7 @@ func runTest(ctx context.Context, o *testOptions, target string, s Streams) erro
 		return err
 	}
 	to := pipeline.TestOptions{Root: o.root, Target: target, Image: o.image, Args: args, Smoke: smokeOpts}
-	if matrix, err := o.matrix.run(ctx, o.root, []string{target}, pipeline.MatrixOptions{Verb: pipeline.MatrixTest, Test: to}, s); matrix {
+	if matrix, err := o.matrix.run(ctx, pipeline.MatrixOptions{Verb: pipeline.MatrixTest, Test: to}, s); matrix {
 		return err
 	}
 	_, err = pipeline.Test(ctx, to)

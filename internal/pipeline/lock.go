@@ -75,21 +75,10 @@ func Lock(ctx context.Context, o LockOptions) ([]LockResult, error) {
 			results = append(results, r)
 			continue
 		}
-		var failed []error
-		for _, cell := range cells {
-			r, err := lockTarget(ctx, o, &b, cellTarget(tg, cell))
-			switch {
-			case err == nil:
-				results = append(results, r)
-			case errors.Is(err, ErrCannot) || ctx.Err() != nil:
-				return results, err
-			default:
-				fmt.Fprintf(o.Err, "%s: %v\n", cell, err)
-				failed = append(failed, err)
-			}
-		}
-		if len(failed) > 0 {
-			return results, matrixLockError(tg.Name, len(failed), len(cells), failed)
+		locked, err := lockCells(ctx, o, &b, tg, cells)
+		results = append(results, locked...)
+		if err != nil {
+			return results, err
 		}
 	}
 	return results, nil
@@ -136,17 +125,6 @@ func lockTarget(ctx context.Context, o LockOptions, b **builder.Builder, tg *Tar
 		return LockResult{}, cannot("writing %s: %w", site.file, err)
 	}
 	return LockResult{Target: tg.Name, File: RelPath(site.file), Lock: l, Changed: changed}, nil
-}
-
-// matrixLockError says how many cells of a matrix failed to lock; it is
-// stale (ErrStale) when every failure was a stale lock.
-func matrixLockError(matrix string, failed, total int, errs []error) error {
-	for _, err := range errs {
-		if !errors.Is(err, ErrStale) {
-			return fmt.Errorf("%d of %d cells of %s could not be locked", failed, total, matrix)
-		}
-	}
-	return fmt.Errorf("%w: %d of %d cells of %s", ErrStale, failed, total, matrix)
 }
 
 // readLock reads the lock at file; a missing file is no lock, a lock that

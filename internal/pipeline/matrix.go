@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
@@ -39,6 +38,10 @@ type MatrixOptions struct {
 // ErrCellsFailed is wrapped when a matrix ran and a cell did not pass.
 var ErrCellsFailed = errors.New("matrix cells failed")
 
+// ErrNotMatrix is returned by RunMatrix when the targets name no matrix:
+// nothing was done, and the command goes on as for any target.
+var ErrNotMatrix = errors.New("not a matrix")
+
 type cellsFailed struct{ failed, total int }
 
 func (e *cellsFailed) Error() string {
@@ -47,82 +50,33 @@ func (e *cellsFailed) Error() string {
 
 func (e *cellsFailed) Is(target error) bool { return target == ErrCellsFailed }
 
-// IsMatrix reports whether targets name a Matrix, which is then the only
-// target: a matrix's cells are run and summed up together. The recipes are
-// only read here; they are validated when the run resolves its target.
-func IsMatrix(rootFlag string, targets []string) (bool, error) {
-	root, err := FindRoot(rootFlag)
-	if err != nil {
-		return false, err
-	}
-	var extra []string
-	for _, t := range targets {
-		if isFileTarget(t) {
-			extra = append(extra, t)
-		}
-	}
-	set, err := LoadSet(root, extra...)
-	if set == nil || (err != nil && !errors.As(err, new(recipe.Errors))) {
-		return false, nil // the run reports it, as for any target
-	}
-	matrices := 0
-	for _, t := range targets {
-		if matrixDoc(set, t) != nil {
-			matrices++
-		}
-	}
-	if matrices > 0 && len(targets) > 1 {
-		return false, cannot("a matrix runs on its own: give it as the only target")
-	}
-	return matrices == 1, nil
-}
-
-// matrixDoc is the Matrix target names, by name or as the only buildable
-// document of a file; nil when it names none.
-func matrixDoc(set *recipe.Set, target string) *recipe.Document {
-	if !isFileTarget(target) {
-		if d, ok := set.Lookup(target); ok && d.Matrix != nil {
-			return d
-		}
-		return nil
-	}
-	abs, _ := filepath.Abs(target)
-	var found *recipe.Document
-	for _, d := range set.Docs {
-		if d.File != abs {
-			continue
-		}
-		if d.Stack != nil || d.Image != nil || found != nil {
-			return nil
-		}
-		if d.Matrix != nil {
-			found = d
-		}
-	}
-	return found
-}
-
-func isFileTarget(target string) bool {
-	return strings.ContainsRune(target, filepath.Separator) || strings.HasSuffix(target, ".yaml") || strings.HasSuffix(target, ".yml")
-}
-
-// RunMatrix runs the verb on every cell of the matrix, in order, and
-// writes the summary. A cell that fails does not stop the others; the
-// error then wraps ErrCellsFailed. Work that could not be done at all (a
-// flag, the builder, Docker) wraps ErrCannot as usual.
+// RunMatrix runs the verb on every cell of the matrix the options' targets
+// name, in order, and writes the summary. A cell that fails does not stop
+// the others; the error then wraps ErrCellsFailed. Work that could not be
+// done at all (a flag, the builder, Docker) wraps ErrCannot as usual. When
+// the targets name no matrix, it returns ErrNotMatrix and does nothing.
 func RunMatrix(ctx context.Context, o MatrixOptions) (*MatrixSummary, error) {
-	var target, root string
+	var targets []string
+	var root string
 	switch o.Verb {
 	case MatrixBuild:
-		target, root = o.Build.Targets[0], o.Build.Root
+		targets, root = o.Build.Targets, o.Build.Root
 	case MatrixTest:
-		target, root = o.Test.Target, o.Test.Root
+		targets, root = []string{o.Test.Target}, o.Test.Root
 	case MatrixExport:
-		target, root = o.Export.Target, o.Export.Root
+		targets, root = []string{o.Export.Target}, o.Export.Root
 	default:
 		return nil, cannot("no matrix verb %q", o.Verb)
 	}
-	tg, err := ResolveTarget(root, target)
+	switch is, err := isMatrix(root, targets); {
+	case err != nil:
+		return nil, err
+	case !is && len(o.Summary) > 0:
+		return nil, cannot("--summary sums up the cells of a matrix; %s is none", strings.Join(targets, ", "))
+	case !is:
+		return nil, ErrNotMatrix
+	}
+	tg, err := ResolveTarget(root, targets[0])
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +107,7 @@ func RunMatrix(ctx context.Context, o MatrixOptions) (*MatrixSummary, error) {
 }
 
 // newSummary starts the summary with one row per cell, in the matrix's
-// order, and points the target at the first cell's set.
+// order.
 func newSummary(tg *Target, doc *recipe.Document, verb MatrixVerb) *MatrixSummary {
 	sum := &MatrixSummary{Schema: MatrixSchema, Matrix: tg.Name, Verb: string(verb), Axes: []string{recipe.BaseAxis}}
 	for _, a := range doc.Matrix.Axes {
@@ -163,38 +117,4 @@ func newSummary(tg *Target, doc *recipe.Document, verb MatrixVerb) *MatrixSummar
 		sum.Cells = append(sum.Cells, CellSummary{Name: c.Name(), Values: c.Cell.Values})
 	}
 	return sum
-}
-
-// cellTarget is one cell as a target of its own.
-func cellTarget(tg *Target, cell string) *Target {
-	return &Target{Set: tg.Set, Name: cell, Root: tg.Root}
-}
-
-// cellReports gives each cell its own smoke reports: FILE becomes
-// FILE's name with the cell before its extension (out/junit.xml →
-// out/junit.CELL.xml); "-" stays stdout.
-func cellReports(specs []smoke.ReportSpec, cell string) []smoke.ReportSpec {
-	out := make([]smoke.ReportSpec, len(specs))
-	for i, s := range specs {
-		if s.Path != "-" {
-			ext := filepath.Ext(s.Path)
-			s.Path = strings.TrimSuffix(s.Path, ext) + "." + cell + ext
-		}
-		out[i] = s
-	}
-	return out
-}
-
-// targetCells are the cells of a Matrix target, in order; nil for any
-// other target.
-func targetCells(tg *Target) []string {
-	doc, ok := tg.Set.Lookup(tg.Name)
-	if !ok || doc.Matrix == nil {
-		return nil
-	}
-	var names []string
-	for _, c := range recipe.Cells(doc) {
-		names = append(names, c.Name())
-	}
-	return names
 }

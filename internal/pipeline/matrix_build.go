@@ -2,14 +2,12 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"time"
 
 	"github.com/ccf-ai-infra/macabox/internal/builder"
-	"github.com/ccf-ai-infra/macabox/internal/plan"
 )
 
 // builtCell is a cell on its way through a matrix build: planned, then
@@ -40,36 +38,12 @@ func buildMatrix(ctx context.Context, o BuildOptions, tg *Target, sum *MatrixSum
 	if err != nil {
 		return err
 	}
-	if err := checkCellTags(cells, o.Push); err != nil {
+	if err := checkCellTags(tg, cells, o.Push); err != nil {
 		return err
 	}
-	prepared := make([]*Prepared, len(cells))
-	for i, c := range cells {
-		prepared[i] = c.pr
-	}
-	reqs, _, err := requests(ctx, o.Request, tg.Root, prepared)
-	if err != nil {
+	if err := cellRequests(ctx, o, tg, cells); err != nil {
 		return err
 	}
-	outputs := append([]builder.Output(nil), o.Outputs...)
-	if o.Load || o.Test != nil {
-		outputs = append(outputs, builder.Output{Type: builder.OutputLoad})
-	}
-	if o.Push && o.Test == nil {
-		outputs = append(outputs, builder.Output{Type: builder.OutputPush})
-	}
-	for i := range cells {
-		cells[i].req = reqs[i]
-		cells[i].req.Outputs = outputs
-		if o.Test != nil {
-			// Devices and mounts are resolved before any build, so a bad
-			// flag costs none.
-			if _, err := o.Test.container(cells[i].pr.Plan.Runtime); err != nil {
-				return err
-			}
-		}
-	}
-
 	engine := newDockerEngine()
 	defer engine.close()
 	if o.Load || o.Test != nil {
@@ -102,61 +76,6 @@ func buildMatrix(ctx context.Context, o BuildOptions, tg *Target, sum *MatrixSum
 	}
 	if o.MetadataFile != "" {
 		return writeCellMetadata(o.MetadataFile, cells)
-	}
-	return nil
-}
-
-// planCells plans every cell. A cell whose plan fails is recorded as not
-// built; a failure no cell could get past (a missing lock under
-// --locked, say) stops the run. A warning several cells share is shown
-// once.
-func planCells(o RequestOptions, tg *Target, sum *MatrixSummary, warn io.Writer) ([]*builtCell, error) {
-	var cells []*builtCell
-	shown := map[plan.Warning]bool{}
-	assumptions := 0
-	for i := range sum.Cells {
-		row := &sum.Cells[i]
-		pr, err := prepareTarget(cellTarget(tg, row.Name), o)
-		switch {
-		case errors.Is(err, ErrCannot):
-			return nil, err
-		case err != nil:
-			row.Build = &CellBuild{Status: BuildFailed, Error: err.Error()}
-			continue
-		}
-		for _, w := range pr.Plan.Warnings {
-			if !shown[w] {
-				shown[w] = true
-				fmt.Fprintf(warn, "warning: %s\n", w)
-			}
-		}
-		if len(pr.Plan.Assumptions) > 0 {
-			assumptions++
-		}
-		cells = append(cells, &builtCell{row: row, pr: pr})
-	}
-	if assumptions > 0 {
-		fmt.Fprintf(warn, "note: %d cell(s) of %s pin values no source shows, to check on hardware; macabox plan CELL lists them\n", assumptions, tg.Name)
-	}
-	return cells, nil
-}
-
-// checkCellTags refuses cells that would tag the same image: the matrix's
-// tags must refer to something that differs between its cells. Pushing
-// needs tags of the matrix's own, since the default names no registry.
-func checkCellTags(cells []*builtCell, push bool) error {
-	owner := map[string]string{}
-	for _, c := range cells {
-		p := c.pr.Plan
-		if push && len(p.Tags) == 0 {
-			return cannot("--push needs the matrix to name its cells' images: give it tags such as REGISTRY/NAME:${AXIS}")
-		}
-		for _, tag := range DefaultTag(p) {
-			if other, taken := owner[tag]; taken {
-				return fmt.Errorf("cells %s and %s would both be tagged %s: make the matrix's tags refer to an axis (${NAME}) or to ${MACA_VERSION}", other, p.Target, tag)
-			}
-			owner[tag] = p.Target
-		}
 	}
 	return nil
 }

@@ -31,7 +31,8 @@ func testCells(ctx context.Context, engine *dockerEngine, o SmokeOptions, cells 
 		co.Reports = cellReports(o.Reports, c.row.Name)
 		start := time.Now()
 		rep, err := smokeTest(ctx, cli, co, smokeRun{
-			target: p.Target, image: image, tests: planTests(p), simulated: p.Simulated, runtime: p.Runtime,
+			target: p.Target, image: image, tests: withReferences(planTests(p), c.pr.References, p.Target),
+			simulated: p.Simulated, runtime: p.Runtime,
 		})
 		if ctx.Err() != nil {
 			return fmt.Errorf("matrix tests cancelled: %w", context.Cause(ctx))
@@ -107,7 +108,7 @@ func testMatrix(ctx context.Context, o TestOptions, tg *Target, sum *MatrixSumma
 			return err
 		}
 		image := DefaultTag(p)[0]
-		cells = append(cells, &builtCell{row: row, pr: &Prepared{Plan: p}, res: &builder.Result{Tags: []string{image}}})
+		cells = append(cells, &builtCell{row: row, pr: &Prepared{Plan: p, References: referenceDir(tg.Set, p.Target)}, res: &builder.Result{Tags: []string{image}}})
 	}
 	engine := newDockerEngine()
 	defer engine.close()
