@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -329,5 +330,46 @@ func TestWriteReports(t *testing.T) {
 	}
 	if err := WriteReports(sampleReport(), []ReportSpec{{FormatJSON, "-"}}, nil); err == nil {
 		t.Error("stdout report without a stdout accepted")
+	}
+}
+
+// A report aimed at something that is not a regular file is written into
+// it: renaming over /dev/null as root would leave a regular file there for
+// every process of the machine. A link stays a link.
+func TestReportsIntoSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan []byte, 1)
+	go func() {
+		data, _ := os.ReadFile(fifo)
+		read <- data
+	}()
+	target := filepath.Join(dir, "target.xml")
+	link := filepath.Join(dir, "link.xml")
+	if err := os.Symlink("target.xml", link); err != nil {
+		t.Fatal(err)
+	}
+	specs := []ReportSpec{{FormatJSON, fifo}, {FormatJUnit, link}, {FormatText, os.DevNull}}
+	if err := WriteReports(sampleReport(), specs, nil); err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	_ = Render(&want, sampleReport(), FormatJSON)
+	if got := <-read; !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("the FIFO got %d bytes, want %d", len(got), want.Len())
+	}
+	for path, mode := range map[string]os.FileMode{fifo: os.ModeNamedPipe, link: os.ModeSymlink, os.DevNull: os.ModeDevice | os.ModeCharDevice} {
+		if fi, err := os.Lstat(path); err != nil || fi.Mode().Type() != mode {
+			t.Errorf("%s is now %v (%v), want type %v", path, fi.Mode(), err, mode)
+		}
+	}
+	if data, err := os.ReadFile(target); err != nil || !bytes.HasPrefix(data, []byte("<?xml")) {
+		t.Errorf("the link's target holds %.20q (%v), want the JUnit report", data, err)
+	}
+	if err := WriteReports(sampleReport(), []ReportSpec{{FormatJSON, dir}}, nil); err == nil {
+		t.Error("a report over a directory was accepted")
 	}
 }

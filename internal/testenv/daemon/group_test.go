@@ -12,11 +12,13 @@ import (
 )
 
 // A script waiting on a child runs its cleanup trap only once the child
-// is gone: cancelling must reach the whole group, and quickly.
+// is gone: cancelling must reach the whole group, and quickly. The child
+// itself says it started, so the signal cannot come before it exists (the
+// script would then run the child after its trap was due, and wait).
 func TestTerminateGroupOnCancelLetsAScriptCleanUp(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "cleaned")
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, "bash", "-c", `trap 'echo cleaned >"$1"; exit 1' TERM; echo started; sleep 60`, "script", marker)
+	cmd := exec.CommandContext(ctx, "bash", "-c", `trap 'echo cleaned >"$1"; exit 1' TERM; sh -c 'echo started; exec sleep 60'`, "script", marker)
 	TerminateGroupOnCancel(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
