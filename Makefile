@@ -4,13 +4,16 @@ BIN     ?= bin/macabox
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/ccf-ai-infra/macabox/internal/cli.Version=$(VERSION)
 
-.PHONY: help build test unit demo generate lint fuzz bench clean testenv-up testenv-down
+.PHONY: help build version test unit demo generate lint fuzz bench clean testenv-up testenv-down
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 build: ## build bin/macabox
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/macabox
+
+version: ## print the version make build stamps into bin/macabox
+	@echo $(VERSION)
 
 test: ## set up buildkitd, Docker, registry and fixtures, then run every test
 	bash scripts/test.sh

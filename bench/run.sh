@@ -6,6 +6,9 @@
 #           on the same pinned buildkitd: cold (a fresh daemon each) and no-op
 #           rebuild (warm cache); the two must also give the same digest
 #   help    `macabox --help` start-up vs `buildctl --help` and exec of /bin/true
+#   size    what the catalog (images/ and recipes/ built into the binary)
+#           adds to it: macabox against the same source with both folders
+#           emptied, in size and in --help start-up
 #   load    loading an image with a large incompressible layer into Docker:
 #           `macabox build --load` (its load cache warm, cold, and off) vs
 #           `buildctl build --output type=docker | docker load`, and the floor,
@@ -20,7 +23,7 @@
 #   go      the Go benchmarks: recipe validation of 1,000 recipes, smoke
 #           runner per-test overhead vs plain `docker exec`
 #
-#   bench/run.sh [build|help|load|noop-test|locked|go]...   (default: all)
+#   bench/run.sh [build|help|size|load|noop-test|locked|go]...   (default: all)
 #   BENCH_ROUNDS  repetitions of each timed command (default 5)
 #   BENCH_LOAD_MIB  size of the load group's layer in MiB (default 800)
 set -euo pipefail
@@ -299,6 +302,37 @@ bench_locked() {
 	printf '  digest: macabox %s\n          buildctl %s\n' "$(manifest_of "$OUT/locked-oci")" "$(manifest_of "$OUT/b-locked")"
 }
 
+# bench_size builds macabox from a copy of this checkout whose images/ and
+# recipes/ hold one empty file each (go:embed needs a match), with the flags
+# of make build, and compares the sizes.
+bench_size() {
+	local src=$OUT/no-catalog with without files bytes
+	mkdir -p "$src"
+	git ls-files -z --cached --others --exclude-standard | grep -zv '^macabox$' |
+		xargs -0 cp -P --parents -t "$src"
+	rm -rf "$src/images" "$src/recipes"
+	mkdir -p "$src/images" "$src/recipes"
+	: >"$src/images/.empty"
+	: >"$src/recipes/.empty"
+	make --no-print-directory -C "$src" build VERSION="$(make --no-print-directory -s version)" >/dev/null
+	with=$(stat -c %s bin/macabox)
+	without=$(stat -c %s "$src/bin/macabox")
+	files=$(find images recipes -type f | wc -l)
+	bytes=$(find images recipes -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+	printf '\nbinary size (make build)\n'
+	printf '  macabox %.2f MB, without the catalog %.2f MB: the catalog adds %d KB (%d files, %d KB of text)\n' \
+		"$(awk -v b="$with" 'BEGIN{print b/1e6}')" "$(awk -v b="$without" 'BEGIN{print b/1e6}')" \
+		"$(((with - without) / 1000))" "$files" "$((bytes / 1000))"
+	local i m=() n=() mh nh
+	for ((i = 1; i <= ROUNDS * 4; i++)); do
+		m+=("$(seconds bin/macabox --help)")
+		n+=("$(seconds "$src/bin/macabox" --help)")
+	done
+	mh=$(printf '%s\n' "${m[@]}" | median)
+	nh=$(printf '%s\n' "${n[@]}" | median)
+	printf '  --help start-up (%d runs, medians): %.1fms, without the catalog %.1fms\n' "$((ROUNDS * 4))" "$(ms "$mh")" "$(ms "$nh")"
+}
+
 bench_go() {
 	printf '\nGo benchmarks\n'
 	go test ./internal/recipe -run '^$' -bench 'Validate1000|Load' -benchmem -count 3 | grep -E '^Benchmark'
@@ -310,15 +344,16 @@ session_up
 trap 'cleanup_out; session_down' EXIT
 make --no-print-directory build >/dev/null
 what=("$@")
-((${#what[@]} > 0)) || what=(help build load noop-test locked go)
+((${#what[@]} > 0)) || what=(help size build load noop-test locked go)
 for w in "${what[@]}"; do
 	case $w in
 	build) bench_build ;;
 	help) bench_help ;;
+	size) bench_size ;;
 	load) bench_load ;;
 	noop-test) bench_noop_test ;;
 	locked) bench_locked ;;
 	go) bench_go ;;
-	*) die "unknown benchmark $w (build, help, load, noop-test, locked, go)" ;;
+	*) die "unknown benchmark $w (build, help, size, load, noop-test, locked, go)" ;;
 	esac
 done

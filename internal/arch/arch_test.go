@@ -136,3 +136,16 @@ func TestNothingImportsTheCommandLine(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyTheCatalogReadsTheEmbeddedFiles: the module root embeds images/
+// and recipes/ because go:embed reaches only below the embedding package;
+// internal/catalog is the one reader, so every recipe of the catalog is
+// loaded, positioned and merged under the user's tree the same way.
+func TestOnlyTheCatalogReadsTheEmbeddedFiles(t *testing.T) {
+	mine, _ := list(t)
+	for _, p := range mine {
+		if slices.Contains(p.Imports, module) && p.ImportPath != module+"/internal/catalog" {
+			t.Errorf("%s imports %s; go through internal/catalog", p.ImportPath, module)
+		}
+	}
+}

@@ -52,9 +52,13 @@ type Request struct {
 	Dockerfile []byte
 	// Target is a stage of the Dockerfile to stop at ("" = the last).
 	Target string
-	// Files is the whole build context: name inside the context → file on
-	// disk. Nothing else is sent.
+	// Files is the build context: name inside the context → file on disk.
+	// With Contents, nothing else is sent.
 	Files map[string]string
+	// Contents are files of the context given by their bytes, for files
+	// that exist only inside macabox (its catalog); they are sent with mode
+	// 0644.
+	Contents map[string][]byte
 	// Args are build args (--set K=V). Never put secrets here.
 	Args map[string]string
 	// Platform is "os/arch[/variant]"; "" means the builder's own.
@@ -294,7 +298,7 @@ func (b *Builder) solveOpt(ctx context.Context, req Request) (opt bkclient.Solve
 		mtime = *req.Epoch * int64(time.Second)
 	}
 	step := req.Progress.Start("prepare build context")
-	ctxFS, err := newFileContext(req.Files, mtime)
+	ctxFS, err := newFileContext(req.Files, req.Contents, mtime)
 	if err != nil {
 		return opt, nil, step.Done(err)
 	}

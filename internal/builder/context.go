@@ -39,16 +39,25 @@ type contextFS struct {
 type contextEntry struct {
 	stat *fstypes.Stat
 	src  string
+	// data is the content of a file given by its bytes (src is then "").
+	data []byte
 }
 
 // newFileContext checks every file before the build starts; names are
-// slash-separated paths inside the context.
-func newFileContext(files map[string]string, mtime int64) (*contextFS, error) {
+// slash-separated paths inside the context. files name files on disk,
+// contents give files by their bytes.
+func newFileContext(files map[string]string, contents map[string][]byte, mtime int64) (*contextFS, error) {
 	byName := map[string]contextEntry{}
 	dirs := map[string]bool{}
 	h := sha256.New()
-	names := make([]string, 0, len(files))
+	names := make([]string, 0, len(files)+len(contents))
 	for name := range files {
+		names = append(names, name)
+	}
+	for name := range contents {
+		if _, twice := files[name]; twice {
+			return nil, fmt.Errorf("context file %q: named twice", name)
+		}
 		names = append(names, name)
 	}
 	sort.Strings(names)
@@ -60,29 +69,18 @@ func newFileContext(files map[string]string, mtime int64) (*contextFS, error) {
 		if _, dup := byName[clean]; dup || dirs[clean] {
 			return nil, fmt.Errorf("context file %q: named twice", name)
 		}
-		src := files[name]
-		fi, err := os.Stat(src)
+		e, identity, err := newContextEntry(name, clean, files, contents, mtime)
 		if err != nil {
-			return nil, fmt.Errorf("context file %q: %w", name, err)
+			return nil, err
 		}
-		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("context file %q: %s is not a regular file", name, src)
-		}
-		mode := uint32(0o644)
-		if fi.Mode().Perm()&0o111 != 0 {
-			mode = 0o755
-		}
-		byName[clean] = contextEntry{
-			stat: &fstypes.Stat{Path: clean, Mode: mode, Size: fi.Size(), ModTime: mtime},
-			src:  src,
-		}
+		byName[clean] = e
 		for d := path.Dir(clean); d != "."; d = path.Dir(d) {
 			if _, isFile := byName[d]; isFile {
 				return nil, fmt.Errorf("context file %q: %q is also a file", name, d)
 			}
 			dirs[d] = true
 		}
-		fmt.Fprintf(h, "%s\x00%s\x00%s\n", clean, src, sourceIdentity(fi))
+		fmt.Fprintf(h, "%s\x00%s\x00%s\n", clean, e.src, identity)
 	}
 	for d := range dirs {
 		if _, isFile := byName[d]; isFile {
@@ -93,12 +91,39 @@ func newFileContext(files map[string]string, mtime int64) (*contextFS, error) {
 	c := &contextFS{entries: walkOrder(byName), stamp: hex.EncodeToString(h.Sum(nil))}
 	c.open = func(name string) (io.ReadCloser, error) {
 		e, ok := byName[filepath.ToSlash(name)]
-		if !ok || e.src == "" {
+		switch {
+		case ok && e.data != nil:
+			return io.NopCloser(bytes.NewReader(e.data)), nil
+		case !ok || e.src == "":
 			return nil, &os.PathError{Op: "open", Path: name, Err: syscall.ENOENT}
 		}
 		return os.Open(e.src)
 	}
 	return c, nil
+}
+
+// newContextEntry describes one file of the context, and returns what
+// identifies its content for the session key (see contextFS).
+func newContextEntry(name, clean string, files map[string]string, contents map[string][]byte, mtime int64) (contextEntry, string, error) {
+	if data, ok := contents[name]; ok {
+		sum := sha256.Sum256(data)
+		stat := &fstypes.Stat{Path: clean, Mode: 0o644, Size: int64(len(data)), ModTime: mtime}
+		return contextEntry{stat: stat, data: data}, "sha256:" + hex.EncodeToString(sum[:]), nil
+	}
+	src := files[name]
+	fi, err := os.Stat(src)
+	if err != nil {
+		return contextEntry{}, "", fmt.Errorf("context file %q: %w", name, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return contextEntry{}, "", fmt.Errorf("context file %q: %s is not a regular file", name, src)
+	}
+	mode := uint32(0o644)
+	if fi.Mode().Perm()&0o111 != 0 {
+		mode = 0o755
+	}
+	stat := &fstypes.Stat{Path: clean, Mode: mode, Size: fi.Size(), ModTime: mtime}
+	return contextEntry{stat: stat, src: src}, sourceIdentity(fi), nil
 }
 
 // newBytesContext is a one-file context for the Dockerfile itself.

@@ -2,6 +2,7 @@ package builder
 
 import (
 	"context"
+	"fmt"
 	"io"
 	gofs "io/fs"
 	"os"
@@ -173,7 +174,7 @@ func TestContextFS(t *testing.T) {
 		"a/z.sh":       write("2", "zz", 0o700),
 		"a.txt":        write("3", "a", 0o644),
 		"a/sub/c.conf": write("4", "ccc", 0o644),
-	}, 42)
+	}, nil, 42)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,12 +208,12 @@ func TestContextFS(t *testing.T) {
 	}
 
 	before := c.stamp
-	c2, _ := newFileContext(map[string]string{"b.txt": filepath.Join(dir, "1"), "a/z.sh": filepath.Join(dir, "2"), "a.txt": filepath.Join(dir, "3"), "a/sub/c.conf": filepath.Join(dir, "4")}, 42)
+	c2, _ := newFileContext(map[string]string{"b.txt": filepath.Join(dir, "1"), "a/z.sh": filepath.Join(dir, "2"), "a.txt": filepath.Join(dir, "3"), "a/sub/c.conf": filepath.Join(dir, "4")}, nil, 42)
 	if c2.stamp != before {
 		t.Error("stamp changed without any change to the sources")
 	}
 	write("4", "ddd", 0o644)
-	c3, _ := newFileContext(map[string]string{"b.txt": filepath.Join(dir, "1"), "a/z.sh": filepath.Join(dir, "2"), "a.txt": filepath.Join(dir, "3"), "a/sub/c.conf": filepath.Join(dir, "4")}, 42)
+	c3, _ := newFileContext(map[string]string{"b.txt": filepath.Join(dir, "1"), "a/z.sh": filepath.Join(dir, "2"), "a.txt": filepath.Join(dir, "3"), "a/sub/c.conf": filepath.Join(dir, "4")}, nil, 42)
 	if c3.stamp == before {
 		t.Error("stamp did not change after rewriting a source")
 	}
@@ -224,9 +225,54 @@ func TestContextFS(t *testing.T) {
 		{"x": filepath.Join(dir, "missing")},
 		{"a": filepath.Join(dir, "1"), "a/b": filepath.Join(dir, "2")},
 	} {
-		if _, err := newFileContext(bad, 0); err == nil {
+		if _, err := newFileContext(bad, nil, 0); err == nil {
 			t.Errorf("accepted %v", bad)
 		}
+	}
+}
+
+// TestContextFSContents: files given by their bytes (the catalog's, which
+// are nowhere on disk) sit beside files on disk, always with mode 0644, and
+// the session key follows their content.
+func TestContextFSContents(t *testing.T) {
+	disk := filepath.Join(t.TempDir(), "run.sh")
+	if err := os.WriteFile(disk, []byte("echo"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{"recipes/a/run.sh": disk}
+	c, err := newFileContext(files, map[string][]byte{"recipes/b/x.py": []byte("print(1)")}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err = c.Walk(context.Background(), "", func(p string, e gofs.DirEntry, err error) error {
+		fi, _ := e.Info()
+		got = append(got, fmt.Sprintf("%s %s %d", p, fi.Mode(), fi.Size()))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"recipes drwxr-xr-x 0", "recipes/a drwxr-xr-x 0", "recipes/a/run.sh -rwxr-xr-x 4", "recipes/b drwxr-xr-x 0", "recipes/b/x.py -rw-r--r-- 8"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("walk:\n got %q\nwant %q", got, want)
+	}
+	rc, err := c.Open("recipes/b/x.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(data) != "print(1)" {
+		t.Errorf("content %q", data)
+	}
+	same, _ := newFileContext(files, map[string][]byte{"recipes/b/x.py": []byte("print(1)")}, 7)
+	other, _ := newFileContext(files, map[string][]byte{"recipes/b/x.py": []byte("print(2)")}, 7)
+	if same.stamp != c.stamp || other.stamp == c.stamp {
+		t.Error("the stamp must change with the content of a file given by its bytes, and only then")
+	}
+	if _, err := newFileContext(files, map[string][]byte{"recipes/a/run.sh": nil}, 7); err == nil {
+		t.Error("accepted a name given both as a file and by content")
 	}
 }
 

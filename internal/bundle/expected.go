@@ -61,6 +61,9 @@ type Expected struct {
 	Installed []Package `json:"installed"`
 	// InventoryNote says how Installed was found and what it cannot see.
 	InventoryNote string `json:"inventoryNote"`
+
+	// Macabox is the macabox that made the bundle.
+	Macabox *Tool `json:"macabox,omitempty"`
 }
 
 // LockInfo is the lock a locked build was pinned with.

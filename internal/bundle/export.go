@@ -3,7 +3,6 @@ package bundle
 import (
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -32,6 +31,8 @@ type WriteOptions struct {
 	Lock []byte
 	// Out is a directory (new or empty) or a .tar.gz file.
 	Out string
+	// Macabox is the macabox making the bundle, recorded in expected.json.
+	Macabox *Tool
 	// Evidence is what the bundle carries besides the build.
 	Evidence Evidence
 }
@@ -113,7 +114,7 @@ func gather(o WriteOptions, req builder.Request, res *builder.Result, im *builde
 		SourceDateEpoch: *req.Epoch, EpochSource: o.EpochSource, InputsDigest: p.InputsDigest,
 		Bases: bases(r.BaseRefs, req.Contexts, res.BaseDigests), Secrets: secretIDs(p),
 		Runtime:       Runtime{Privileged: p.Runtime.Privileged, ShmSize: p.Runtime.ShmSize},
-		InventoryNote: inventoryNote,
+		InventoryNote: inventoryNote, Macabox: o.Macabox,
 	}
 	if p.Simulated {
 		e.SimulatedNote = simulatedNote
@@ -132,7 +133,7 @@ func gather(o WriteOptions, req builder.Request, res *builder.Result, im *builde
 	}
 	ctxData := map[string][]byte{}
 	for _, c := range p.Context {
-		data, err := os.ReadFile(c.Path)
+		data, err := c.Read()
 		if err != nil {
 			return nil, fmt.Errorf("context file %s: %w", c.Source, err)
 		}

@@ -91,6 +91,8 @@ type Side struct {
 	// Image is the rebuilt image's name in Docker.
 	Image        string  `json:"image,omitempty"`
 	BuildSeconds float64 `json:"buildSeconds,omitempty"`
+	// Macabox made the bundle (expected) or reproduces it (actual).
+	Macabox *Tool `json:"macabox,omitempty"`
 }
 
 // SetVerdict gives the report its outcome and the reason in a sentence.
@@ -101,7 +103,7 @@ func (r *Report) SetVerdict(v Verdict, reason string) {
 // FromExpected fills in what the bundle recorded.
 func (r *Report) FromExpected(e *Expected) {
 	r.Target, r.Simulated, r.SimulatedNote = e.Target, e.Simulated, e.SimulatedNote
-	r.Expected = Side{ManifestDigest: e.ManifestDigest, ConfigDigest: e.ConfigDigest, Platform: e.Platform, BuildKit: e.BuildKit}
+	r.Expected = Side{ManifestDigest: e.ManifestDigest, ConfigDigest: e.ConfigDigest, Platform: e.Platform, BuildKit: e.BuildKit, Macabox: e.Macabox}
 	r.SourceDateEpoch, r.Bases = e.SourceDateEpoch, e.Bases
 	r.Lock, r.Unlocked = e.Lock, e.Unlocked
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
@@ -167,7 +168,7 @@ func TestListJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var entries []listEntry
+	var entries []pipeline.ListEntry
 	if err := json.Unmarshal([]byte(stdout), &entries); err != nil {
 		t.Fatal(err)
 	}
@@ -264,11 +265,11 @@ func TestListEscapesEverything(t *testing.T) {
 	_, stdout, stderr = run(t, "list", "--json", "--root", dir)
 	clean("list --json", stdout)
 	clean("list --json's problems", stderr)
-	var entries []listEntry
+	var entries []pipeline.ListEntry
 	if err := json.Unmarshal([]byte(stdout), &entries); err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]listEntry{}
+	got := map[string]pipeline.ListEntry{}
 	for _, e := range entries {
 		got[e.Name] = e
 	}

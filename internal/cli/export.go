@@ -83,6 +83,7 @@ func runExport(ctx context.Context, o *exportOptions, target string, s Streams) 
 	res, err := pipeline.Export(ctx, pipeline.ExportOptions{
 		Root: o.root, Target: target, Request: req, Builder: o.builderFlags.options(),
 		Out: o.out, TempDir: o.tempDir, TestReport: o.testReport, Err: s.Err,
+		Version: readVersion().Version,
 	})
 	if err != nil {
 		return outcome(err)

@@ -20,33 +20,22 @@ type listOptions struct {
 	json bool
 }
 
-// listEntry is one row of `macabox list --json`; the field names are a stable interface.
-type listEntry struct {
-	Name        string   `json:"name"`
-	Kind        string   `json:"kind"`
-	File        string   `json:"file"`
-	Line        int      `json:"line"`
-	Description string   `json:"description,omitempty"`
-	From        string   `json:"from,omitempty"`
-	Base        string   `json:"base,omitempty"`
-	Layers      []string `json:"layers,omitempty"`
-	MACA        string   `json:"maca,omitempty"`
-	Simulated   bool     `json:"simulated,omitempty"`
-	// Lock is the target's lock file and whether it is current.
-	Lock *pipeline.LockStatus `json:"lock,omitempty"`
-}
-
 func newListCommand(g *globalOptions, s Streams) *cobra.Command {
 	o := &listOptions{globalOptions: g}
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List the images, layers and stacks of the recipe tree",
-		Long: `List shows every Image, Layer and Stack found under images/ and recipes/, with the
-file it comes from, and for images and stacks whether they have a lock file (see
+		Short: "List the images, layers and stacks of the recipe tree and the catalog",
+		Long: `List shows every Image, Layer and Stack found under images/ and recipes/ of the
+recipe tree and in the catalog built into macabox, with where each comes from
+(catalog@VERSION, or the local file; a local document replaces the catalog's of the
+same name), and for images and stacks whether they have a lock file (see
 "macabox lock") and whether it is current. Recipes that fail to load are reported on
 stderr and skipped.`,
 		Example: `  macabox list
-  macabox list --json | jq -r '.[] | select(.kind=="Stack") | .name'`,
+  macabox list --json | jq -r '.[] | select(.kind=="Stack") | .name'
+
+  # what this project defines or overrides
+  macabox list --json | jq -r '.[] | select(.origin=="local") | .file'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runList(o, s) },
 	}
@@ -55,11 +44,7 @@ stderr and skipped.`,
 }
 
 func runList(o *listOptions, s Streams) error {
-	root, err := pipeline.FindRoot(o.root)
-	if err != nil {
-		return outcome(err)
-	}
-	set, err := pipeline.LoadSet(root)
+	entries, err := pipeline.List(pipeline.ListOptions{Root: o.root, Version: readVersion().Version})
 	var errs recipe.Errors
 	if err != nil && !errors.As(err, &errs) {
 		return outcome(err)
@@ -67,7 +52,6 @@ func runList(o *listOptions, s Streams) error {
 	if len(errs) > 0 {
 		printRecipeErrors(s.Err, errs)
 	}
-	entries := listEntries(set)
 	if o.json {
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
@@ -81,7 +65,7 @@ func runList(o *listOptions, s Streams) error {
 	// Recipes are listed before they are validated, so a value may hold
 	// anything YAML can say; each cell is escaped unless it prints as itself.
 	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tKIND\tBASE\tLOCK\tFILE")
+	fmt.Fprintln(tw, "NAME\tKIND\tBASE\tLOCK\tORIGIN\tFILE")
 	for _, e := range entries {
 		base := recipe.Escape(e.Base)
 		if e.Kind == string(recipe.KindImage) {
@@ -97,7 +81,11 @@ func runList(o *listOptions, s Streams) error {
 		case e.Lock != nil:
 			lock = "stale"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s:%d\n", recipe.Escape(e.Name), recipe.Escape(e.Kind), base, lock, recipe.Escape(e.File), e.Line)
+		origin := e.Origin
+		if e.Overrides != "" {
+			origin += ", overrides catalog"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s:%d\n", recipe.Escape(e.Name), recipe.Escape(e.Kind), base, lock, origin, recipe.Escape(e.File), e.Line)
 	}
 	return tw.Flush()
 }
@@ -125,45 +113,4 @@ func escapeJSON(data []byte) []byte {
 		}
 	}
 	return []byte(b.String())
-}
-
-func listEntries(set *recipe.Set) []listEntry {
-	entries := []listEntry{}
-	if set == nil {
-		return entries
-	}
-	for _, d := range set.Images() {
-		e := entryOf(d)
-		e.From = d.Image.From.Value
-		e.Simulated = d.Image.Simulated.Value
-		if d.Image.MACA != nil {
-			e.MACA = d.Image.MACA.Version.Value
-		}
-		e.Lock = pipeline.LockStatusOf(set, e.Name)
-		entries = append(entries, e)
-	}
-	for _, d := range set.Layers() {
-		entries = append(entries, entryOf(d))
-	}
-	for _, d := range set.Stacks() {
-		e := entryOf(d)
-		e.Base = d.Stack.Base.Value
-		for _, l := range d.Stack.Layers {
-			e.Layers = append(e.Layers, l.Value)
-		}
-		e.Lock = pipeline.LockStatusOf(set, e.Name)
-		entries = append(entries, e)
-	}
-	return entries
-}
-
-func entryOf(d *recipe.Document) listEntry {
-	h := d.Header()
-	return listEntry{
-		Name:        h.Name.Value,
-		Kind:        h.Kind.Value,
-		File:        pipeline.RelPath(d.File),
-		Line:        d.Pos.Line,
-		Description: h.Description.Value,
-	}
 }

@@ -79,13 +79,9 @@ func completeTargets(g *globalOptions) func(*cobra.Command, []string, string) ([
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		root, err := pipeline.FindRoot(g.root)
-		if err != nil || root == "" {
-			return nil, cobra.ShellCompDirectiveDefault
-		}
-		set, _ := pipeline.LoadSet(root)
+		entries, _ := pipeline.List(pipeline.ListOptions{Root: g.root})
 		var names []string
-		for _, e := range listEntries(set) {
+		for _, e := range entries {
 			if e.Kind != "Layer" && strings.HasPrefix(e.Name, prefix) {
 				names = append(names, fmt.Sprintf("%s\t%s", e.Name, e.Kind))
 			}

@@ -84,7 +84,7 @@ func runReproduce(ctx context.Context, o *reproduceOptions, path string, s Strea
 	}
 	ro := pipeline.ReproduceOptions{
 		Bundle: path, Builder: o.builderFlags.options(), Progress: o.progress,
-		Image: o.image, Smoke: smokeOpts, TempDir: o.tempDir,
+		Image: o.image, Smoke: smokeOpts, TempDir: o.tempDir, Version: readVersion().Version,
 	}
 	if ro.Bases, err = parseBases(o.bases); err != nil {
 		return err
@@ -94,6 +94,9 @@ func runReproduce(ctx context.Context, o *reproduceOptions, path string, s Strea
 	}
 	rep, err := pipeline.Reproduce(ctx, ro)
 	if rep != nil {
+		if skew := rep.ToolSkew(); skew != "" {
+			fmt.Fprintf(s.Err, "note: %s\n", skew)
+		}
 		if werr := pipeline.WriteReproduceReports(rep, smokeOpts.Reports, s.Out); werr != nil {
 			return cannot("writing reports: %w", werr)
 		}

@@ -81,6 +81,7 @@ Results go to stdout, messages and progress to stderr. Exit codes: 0 success,
 		"recipe tree holding images/ and recipes/ (env MACABOX_ROOT; default: the nearest parent of the working directory that has one)")
 
 	root.AddCommand(
+		newInitCommand(g, s),
 		newValidateCommand(g, s),
 		newListCommand(g, s),
 		newPlanCommand(g, s),
@@ -95,6 +96,7 @@ Results go to stdout, messages and progress to stderr. Exit codes: 0 success,
 		newVerifyCommand(s),
 		newReproduceCommand(s),
 		newVersionCommand(s),
+		newCatalogCommand(s),
 	)
 	// Added eagerly (cobra otherwise adds it at Execute) so the generated
 	// reference documents shell completion too.

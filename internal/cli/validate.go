@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
@@ -27,8 +26,11 @@ what ties them together (references, cycles, arguments, layer requirements, copy
 sources), and the lock file next to each image or stack if it has one. Every
 problem is reported at once on stderr as file:line:col: message.
 
-Without arguments it checks the whole recipe tree. Files given as arguments are
-checked in the context of the tree, so they may refer to its images and layers.
+Without arguments it checks the whole recipe tree with the catalog built into
+macabox. Files given as arguments are checked in the context of the tree and the
+catalog, so they may refer to their images and layers. A local document that
+replaces one of the catalog (same name and kind) is reported once, as info; one of
+another kind than the catalog's of that name is a problem.
 
 A test with compare: or bench: needs its reference recorded (refs/<target>/ beside
 the target's recipe, by "macabox reference record"): a missing reference, a JSON
@@ -59,7 +61,7 @@ func runValidate(o *validateOptions, s Streams) error {
 		return outcome(err)
 	}
 	if set != nil {
-		errs = append(errs, recipe.Validate(set, recipe.Rules{Size: device.ParseSize})...)
+		errs = append(errs, pipeline.Validate(set)...)
 	}
 	if set != nil && len(errs) == 0 {
 		// References are checked against recipes that are otherwise right:
@@ -67,6 +69,9 @@ func runValidate(o *validateOptions, s Streams) error {
 		errs = append(errs, pipeline.ReferenceErrors(set)...)
 	}
 	errs = onlyFiles(errs, o.paths)
+	if err := printOverrides(s, set, o.paths); err != nil {
+		return outcome(err)
+	}
 	if set != nil {
 		// A lock is checked with its recipe: validating one file checks its lock.
 		errs = append(errs, pipeline.LockErrors(set, func(f string) bool {
@@ -76,11 +81,39 @@ func runValidate(o *validateOptions, s Streams) error {
 	if len(errs) > 0 {
 		return problems(errs)
 	}
-	n := 0
-	if set != nil {
-		n = len(set.Docs)
+	local, embedded := 0, 0
+	for _, d := range set.Docs {
+		if d.Embedded != nil {
+			embedded++
+		} else {
+			local++
+		}
 	}
-	fmt.Fprintf(s.Err, "%d recipe%s valid\n", n, plural(n))
+	fmt.Fprintf(s.Err, "%d recipe%s valid", local, plural(local))
+	if embedded > 0 {
+		fmt.Fprintf(s.Err, ", with %d of catalog@%s", embedded, readVersion().Version)
+	}
+	fmt.Fprintln(s.Err)
+	return nil
+}
+
+// printOverrides says, once per document and as info, which local documents
+// under paths replace one of the catalog with something else (a copy of the
+// catalog's file changes nothing).
+func printOverrides(s Streams, set *recipe.Set, paths []string) error {
+	overrides, err := pipeline.CatalogOverrides(set)
+	if err != nil {
+		return err
+	}
+	for _, o := range overrides {
+		at := recipe.Errors{{Pos: o.Local.Pos}}
+		if o.Copy || len(onlyFiles(at, paths)) == 0 {
+			continue
+		}
+		pos := o.Local.Pos
+		pos.File = pipeline.RelPath(pos.File)
+		fmt.Fprintf(s.Err, "%s: info: %s %q replaces the catalog's (%s)\n", pos, o.Local.Kind(), o.Local.Name(), o.Catalog.Pos)
+	}
 	return nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 )
 
 // Version is set at link time (-ldflags "-X .../internal/cli.Version=v1.2.3");
@@ -17,23 +19,29 @@ type versionInfo struct {
 	Go       string `json:"go"`
 	BuildKit string `json:"buildkitClient"`
 	Revision string `json:"revision,omitempty"`
+	// Catalog is the digest of the catalog built in (see macabox catalog).
+	Catalog string `json:"catalog"`
 }
 
 func newVersionCommand(s Streams) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:     "version",
-		Short:   "Print the macabox version and the BuildKit client it was built with",
+		Short:   "Print the macabox version, the BuildKit client it was built with and its catalog's digest",
 		Example: "  macabox version\n  macabox version --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v := readVersion()
+			var err error
+			if v.Catalog, err = pipeline.CatalogDigest(); err != nil {
+				return outcome(err)
+			}
 			if asJSON {
 				enc := json.NewEncoder(s.Out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(v)
 			}
-			fmt.Fprintf(s.Out, "macabox %s (%s, BuildKit client %s)\n", v.Version, v.Go, v.BuildKit)
+			fmt.Fprintf(s.Out, "macabox %s (%s, BuildKit client %s, catalog %s)\n", v.Version, v.Go, v.BuildKit, v.Catalog)
 			return nil
 		},
 	}

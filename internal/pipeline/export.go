@@ -29,6 +29,8 @@ type ExportOptions struct {
 	TestReport string
 	// Err receives progress and messages.
 	Err io.Writer
+	// Version is macabox's, recorded in the bundle with its catalog's digest.
+	Version string
 }
 
 // Export builds the target reproducibly, exactly as Build does, and writes
@@ -46,7 +48,7 @@ func Export(ctx context.Context, o ExportOptions) (*bundle.ExportResult, error) 
 	}
 	// A bundle is built locked whenever the stack has a lock: it then ships
 	// the lock, and its Dockerfile is the pinned one.
-	if _, err := os.Stat(lockFile(tg)); err == nil {
+	if l, _, err := lockSiteOf(tg).read(); l != nil || err != nil {
 		o.Request.Locked = true
 	}
 	pr, err := prepareTarget(tg, o.Request)
@@ -90,10 +92,15 @@ func Export(ctx context.Context, o ExportOptions) (*bundle.ExportResult, error) 
 	if err != nil {
 		return nil, err
 	}
+	tool, err := thisMacabox(o.Version)
+	if err != nil {
+		return nil, err
+	}
 	res, err := bundle.Write(bundle.WriteOptions{
 		Plan: pr.Plan, Rendered: pr.Rendered, Set: tg.Set,
 		Request: req, EpochSource: epochs[0].Source, Result: results[0],
 		Layout: layout, Out: o.Out, Lock: pr.LockData, Evidence: ev,
+		Macabox: tool,
 	})
 	if err != nil {
 		return nil, markCannotEvidence(err)

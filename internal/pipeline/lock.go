@@ -71,16 +71,16 @@ func Lock(ctx context.Context, o LockOptions) ([]LockResult, error) {
 		if o.Request.Platform != "" {
 			pr.Plan.Platform = o.Request.Platform
 		}
-		file := lockFile(tg)
-		old, err := readLock(file)
+		site := lockSiteOf(tg)
+		old, from, err := site.read()
 		if err != nil {
 			return results, err
 		}
 		if o.Check {
-			if err := checkLock(pr.Plan, old, file); err != nil {
+			if err := checkLock(pr.Plan, old, from); err != nil {
 				return results, err
 			}
-			results = append(results, LockResult{Target: tg.Name, File: RelPath(file), Lock: old})
+			results = append(results, LockResult{Target: tg.Name, File: RelPath(from), Lock: old})
 			continue
 		}
 		if b == nil {
@@ -98,19 +98,13 @@ func Lock(ctx context.Context, o LockOptions) ([]LockResult, error) {
 				return results, err
 			}
 		}
-		changed, err := writeLock(file, l)
+		changed, err := writeLock(site.file, l)
 		if err != nil {
-			return results, cannot("writing %s: %w", file, err)
+			return results, cannot("writing %s: %w", site.file, err)
 		}
-		results = append(results, LockResult{Target: tg.Name, File: RelPath(file), Lock: l, Changed: changed})
+		results = append(results, LockResult{Target: tg.Name, File: RelPath(site.file), Lock: l, Changed: changed})
 	}
 	return results, nil
-}
-
-// lockFile is where the target's lock lives: beside its recipe.
-func lockFile(tg *Target) string {
-	doc, _ := tg.Set.Lookup(tg.Name)
-	return recipe.LockPath(doc.File, tg.Name)
 }
 
 // readLock reads the lock at file; a missing file is no lock, a lock that
@@ -245,11 +239,13 @@ func probe(ctx context.Context, o LockOptions, b *builder.Builder, p *plan.Plan,
 	if err != nil {
 		return err
 	}
+	files, contents := r.ContextFiles()
 	req := builder.Request{
 		Name:       p.Target + " (lock)",
 		Dockerfile: r.Dockerfile,
 		Target:     plan.ProbeStage,
-		Files:      r.ContextFiles(),
+		Files:      files,
+		Contents:   contents,
 		Platform:   p.Platform,
 		Contexts:   usedBases(r.BaseRefs, o.Request.Bases),
 		Secrets:    o.Request.Secrets,
@@ -306,6 +302,11 @@ func writeLock(file string, l *recipe.Lock) (bool, error) {
 	if old, err := os.ReadFile(file); err == nil && bytes.Equal(old, data) {
 		return false, nil
 	}
+	// The lock of a catalog target may be the first file of its folder in
+	// the user's tree.
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return false, err
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
 	if err != nil {
 		return false, err
@@ -340,17 +341,17 @@ func LockStatusOf(set *recipe.Set, target string) *LockStatus {
 	if !ok {
 		return nil
 	}
-	file := recipe.LockPath(doc.File, target)
-	if _, err := os.Stat(file); err != nil {
+	site := siteOf(set, doc)
+	l, from, err := site.read()
+	if l == nil && err == nil {
 		return nil
 	}
-	st := &LockStatus{File: RelPath(file)}
-	l, err := recipe.LoadLock(file)
+	st := &LockStatus{File: RelPath(from)}
 	if err != nil {
 		return st
 	}
 	p, err := plan.New(set, target, plan.Options{})
-	st.Current = err == nil && checkLock(p, l, file) == nil
+	st.Current = err == nil && checkLock(p, l, from) == nil
 	return st
 }
 
@@ -366,17 +367,13 @@ func LockErrors(set *recipe.Set, keep func(recipeFile string) bool) recipe.Error
 		if keep != nil && !keep(d.File) {
 			continue
 		}
-		file := recipe.LockPath(d.File, d.Name())
-		if _, err := os.Stat(file); err != nil {
-			continue
-		}
-		_, err := recipe.LoadLock(file)
+		_, from, err := siteOf(set, d).read()
 		var lerrs recipe.Errors
 		switch {
 		case errors.As(err, &lerrs):
 			errs = append(errs, lerrs...)
 		case err != nil:
-			errs = append(errs, &recipe.Error{Pos: recipe.Pos{File: file, Line: 1, Col: 1}, Msg: err.Error()})
+			errs = append(errs, &recipe.Error{Pos: recipe.Pos{File: from, Line: 1, Col: 1}, Msg: err.Error()})
 		}
 	}
 	return errs

@@ -13,8 +13,8 @@ import (
 type Prepared struct {
 	Plan     *plan.Plan
 	Rendered *plan.Rendered
-	// RecipeFiles are the recipe documents and context files the target is
-	// made of (absolute paths), for the epoch and for bundles.
+	// RecipeFiles are the recipe documents and context files on disk the
+	// target is made of (absolute paths), for the epoch.
 	RecipeFiles []string
 	// LockData is the lock a locked build pins its inputs with, as read
 	// when the target was planned, and LockDigest its digest (both empty
@@ -35,14 +35,18 @@ func Prepare(set *recipe.Set, target string, opts plan.Options) (*Prepared, erro
 	if err != nil {
 		return nil, err
 	}
+	// Only files on disk: the catalog's are versioned with macabox, not
+	// with the project's git history that dates a build.
 	files := map[string]bool{}
 	for _, name := range append(append(append([]string{}, p.Images...), p.Layers...), p.Target) {
-		if d, ok := set.Lookup(name); ok {
+		if d, ok := set.Lookup(name); ok && d.Embedded == nil {
 			files[d.File] = true
 		}
 	}
 	for _, c := range p.Context {
-		files[c.Path] = true
+		if c.Path != "" {
+			files[c.Path] = true
+		}
 	}
 	list := make([]string, 0, len(files))
 	for f := range files {
@@ -57,10 +61,7 @@ func Prepare(set *recipe.Set, target string, opts plan.Options) (*Prepared, erro
 // request's tags, epoch and outputs are the caller's.
 func (pr *Prepared) Request(o RequestOptions) builder.Request {
 	p, r := pr.Plan, pr.Rendered
-	files := make(map[string]string, len(p.Context))
-	for _, c := range p.Context {
-		files[c.Name] = c.Path
-	}
+	files, contents := r.ContextFiles()
 	platform := o.Platform
 	if platform == "" {
 		platform = p.Platform
@@ -69,6 +70,7 @@ func (pr *Prepared) Request(o RequestOptions) builder.Request {
 		Name:       p.Target,
 		Dockerfile: r.Dockerfile,
 		Files:      files,
+		Contents:   contents,
 		Platform:   platform,
 		Contexts:   usedBases(r.BaseRefs, o.Bases),
 		Secrets:    o.Secrets,

@@ -42,6 +42,9 @@ type ReproduceOptions struct {
 	// TempDir holds the extracted bundle and the rebuilt image.
 	TempDir string
 	Now     func() time.Time
+	// Version is macabox's; the report compares it, and the catalog's
+	// digest, with what made the bundle.
+	Version string
 }
 
 // Reproduce verifies a bundle, rebuilds it from its own Dockerfile and
@@ -109,6 +112,9 @@ func reproduce(ctx context.Context, o ReproduceOptions, opened *bundle.Opened, b
 	if err != nil {
 		rep.SetVerdict(bundle.VerdictCorrupt, err.Error())
 		return nil
+	}
+	if rep.Actual.Macabox, err = thisMacabox(o.Version); err != nil {
+		return err
 	}
 	refs, contributor, err := opened.Evidence(tests)
 	if err != nil {

@@ -106,19 +106,20 @@ func prepareTarget(tg *Target, o RequestOptions) (*Prepared, error) {
 func prepare(tg *Target, o RequestOptions, building bool) (*Prepared, error) {
 	opts := plan.Options{Args: o.Args}
 	var l *recipe.Lock
+	site := lockSiteOf(tg)
+	from := ""
 	if o.Locked || o.Frozen {
-		file := lockFile(tg)
 		var err error
-		if l, err = readLock(file); err != nil {
+		if l, from, err = site.read(); err != nil {
 			return nil, err
 		}
 		if l == nil {
-			return nil, cannot("%s has no lock (%s): run macabox lock %s first, or build without --locked", tg.Name, RelPath(file), tg.Name)
+			return nil, cannot("%s has no lock (%s): run macabox lock %s first, or build without --locked", tg.Name, RelPath(from), tg.Name)
 		}
 		if o.Platform != "" && o.Platform != l.Platform.Value {
 			return nil, cannot("the lock of %s is for %s, not --platform %s: lock it for that platform", tg.Name, l.Platform.Value, o.Platform)
 		}
-		opts.Lock, opts.LockFile = l, RelPath(file)
+		opts.Lock, opts.LockFile = l, RelPath(from)
 	}
 	pr, err := Prepare(tg.Set, tg.Name, opts)
 	if err != nil {
@@ -135,15 +136,18 @@ func prepare(tg *Target, o RequestOptions, building bool) (*Prepared, error) {
 			return nil, err
 		}
 	}
-	// The lock is an input of a locked build, for its epoch too.
-	raw, err := os.ReadFile(lockFile(tg))
+	// The lock is an input of a locked build, for its epoch too (unless
+	// the catalog's, which no git history of the project dates).
+	raw, err := site.bytes(from)
 	if err != nil {
-		return nil, cannot("%s: %w", RelPath(lockFile(tg)), err)
+		return nil, cannot("%s: %w", RelPath(from), err)
 	}
 	sum := sha256.Sum256(raw)
 	pr.LockData, pr.LockDigest = raw, "sha256:"+hex.EncodeToString(sum[:])
-	pr.RecipeFiles = append(pr.RecipeFiles, lockFile(tg))
-	slices.Sort(pr.RecipeFiles)
+	if site.onDisk(from) {
+		pr.RecipeFiles = append(pr.RecipeFiles, from)
+		slices.Sort(pr.RecipeFiles)
+	}
 	return pr, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ccf-ai-infra/macabox/internal/device"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
 
@@ -74,8 +73,9 @@ func isDir(p string) bool {
 
 // LoadSet reads the recipe tree plus any extra files or directories outside
 // it, so that a file given on the command line can still refer to the
-// tree's images. Recipe problems come back as recipe.Errors alongside
-// whatever did load.
+// tree's images, and then the catalog built into macabox for every name
+// they do not define (see withCatalog). Recipe problems come back as
+// recipe.Errors alongside whatever did load.
 func LoadSet(root string, extra ...string) (*recipe.Set, error) {
 	var paths []string
 	if root != "" {
@@ -97,20 +97,25 @@ func LoadSet(root string, extra ...string) (*recipe.Set, error) {
 			paths = append(paths, abs)
 		}
 	}
-	if len(paths) == 0 {
-		return nil, cannot("no recipes: give a path, or run inside a tree with images/ or recipes/ (or set --root)")
-	}
-	set, err := recipe.LoadPaths(paths...)
-	if set != nil && root != "" {
-		// Positions in plans, Dockerfiles and bundles are relative to the
-		// project root, whichever files were named.
-		set.Root = root
-	}
+	local := &recipe.Set{}
 	var errs recipe.Errors
-	if err != nil && !errors.As(err, &errs) {
-		err = markCannot(err)
+	if len(paths) > 0 {
+		set, err := recipe.LoadPaths(paths...)
+		if err != nil && !errors.As(err, &errs) {
+			return nil, markCannot(err)
+		}
+		if set != nil {
+			local = set
+		}
 	}
-	return set, err
+	// Positions in plans, Dockerfiles and bundles are relative to the
+	// project root, whichever files were named.
+	local.Root = root
+	set, shadowed, err := withCatalog(local)
+	if err != nil {
+		return nil, cannot("%w", err)
+	}
+	return set, append(errs, shadowed...).Err()
 }
 
 // CoveredBy reports whether p lies inside one of the directories in dirs.
@@ -162,12 +167,16 @@ func ResolveTarget(rootFlag, target string) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	if errs := recipe.Validate(set, recipe.Rules{Size: device.ParseSize}); len(errs) > 0 {
+	names := []string{}
+	if !isFile {
+		names = append(names, target)
+	}
+	if errs := Validate(set, names...); len(errs) > 0 {
 		return nil, errs
 	}
 	if !isFile {
 		if _, ok := set.Lookup(target); !ok {
-			return nil, cannot("no recipe named %q under %s (see: macabox list)", target, displayRoot(root))
+			return nil, cannot("no recipe named %q %s (see: macabox list)", target, whereLooked(root))
 		}
 		return &Target{Set: set, Name: target, Root: root}, nil
 	}
@@ -178,11 +187,11 @@ func ResolveTarget(rootFlag, target string) (*Target, error) {
 	return &Target{Set: set, Name: name, Root: root}, nil
 }
 
-func displayRoot(root string) string {
+func whereLooked(root string) string {
 	if root == "" {
-		return "the given paths"
+		return "in the catalog, and no images/ or recipes/ here or above (or set --root)"
 	}
-	return RelPath(root)
+	return "in " + RelPath(root) + " or the catalog"
 }
 
 // buildableIn picks the one Stack or Image defined in file.

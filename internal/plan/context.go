@@ -57,7 +57,7 @@ func (r *resolver) copyStep(u *unit, c *recipe.CopyStep, helpers map[string]stri
 	// Copy sources are checked by the rule Validate applies, so that what
 	// validates also plans.
 	for _, s := range c.Src {
-		cs, err := recipe.ResolveCopySource(u.doc.Dir(), s.Value)
+		cs, err := u.doc.CopySource(s.Value)
 		if err != nil {
 			r.fail(s.Pos, "src", "%v", err)
 			continue
@@ -112,6 +112,12 @@ func (r *resolver) resolveContext() error {
 			continue
 		}
 		e.file.SHA256 = sum
+		if e.copied.Embedded() {
+			if e.file.embedded, err = e.copied.Read(); err != nil {
+				r.fail(e.src.Pos, "src", "%v", err)
+				continue
+			}
+		}
 		r.plan.Context = append(r.plan.Context, e.file)
 	}
 	return nil
@@ -167,9 +173,15 @@ func (r *resolver) addContextFile(byName map[string]*contextEntry, c pendingCopy
 		mode = 0o755
 	}
 	name := contextName(c.unit.name, f.Rel)
-	byName[name] = &contextEntry{
+	e := &contextEntry{
 		file:   ContextFile{Source: r.rel(recipe.Pos{File: f.Path}).File, Path: f.Path, Name: name, Mode: mode},
 		copied: f,
 		src:    c.src,
 	}
+	if f.Embedded() {
+		// A file of the catalog is nowhere on disk: it keeps its name
+		// there, and its content travels with the plan.
+		e.file.Source, e.file.Path = f.Path, ""
+	}
+	byName[name] = e
 }

@@ -45,7 +45,8 @@ func TestGolden(t *testing.T) {
 			if n := bytes.Count(r.Dockerfile, []byte("\n")); n != len(r.Lines) {
 				t.Errorf("the Dockerfile has %d lines, the line map %d", n, len(r.Lines))
 			}
-			for name, path := range r.ContextFiles() {
+			files, _ := r.ContextFiles()
+			for name, path := range files {
 				if !strings.HasPrefix(path, "/") || !strings.HasPrefix(name, "recipes/") {
 					t.Errorf("context file %s from %s", name, path)
 				}

@@ -10,6 +10,8 @@
 package plan
 
 import (
+	"os"
+
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
@@ -169,10 +171,13 @@ type Stage struct {
 
 // ContextFile is a file the build context must hold.
 type ContextFile struct {
-	// Source is the path relative to the recipe root, forward slashes.
+	// Source is the path relative to the recipe root, forward slashes; for
+	// a file of the catalog built into macabox, its name there
+	// (catalog:recipes/demo/src/x.py).
 	Source string `json:"source"`
-	// Path is the absolute path of the file on this machine.
-	Path string `json:"path"`
+	// Path is the absolute path of the file on this machine; empty for a
+	// file of the catalog, which exists only inside macabox.
+	Path string `json:"path,omitempty"`
 	// Name is the path inside the build context:
 	// recipes/<recipe name>/<path relative to the recipe's folder>.
 	Name string `json:"name"`
@@ -181,6 +186,23 @@ type ContextFile struct {
 	Mode uint32 `json:"mode"`
 	// SHA256 is the hex digest of the content.
 	SHA256 string `json:"sha256"`
+	// embedded is the content of a file without a Path.
+	embedded []byte
+}
+
+// Embedded returns the content of a file of the catalog built into
+// macabox, which has no Path; ok is false for a file on disk.
+func (c ContextFile) Embedded() (data []byte, ok bool) {
+	return c.embedded, c.Path == ""
+}
+
+// Read returns the file's content: from the disk, or for a file of the
+// catalog, as planned.
+func (c ContextFile) Read() ([]byte, error) {
+	if data, ok := c.Embedded(); ok {
+		return data, nil
+	}
+	return os.ReadFile(c.Path)
 }
 
 // Warning is a positioned remark about the plan.

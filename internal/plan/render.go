@@ -59,13 +59,19 @@ func Render(p *Plan) (*Rendered, error) {
 }
 
 // ContextFiles maps each name inside the build context to the file on this
-// machine that provides it.
-func (r *Rendered) ContextFiles() map[string]string {
-	out := make(map[string]string, len(r.Context))
+// machine that provides it, or for a file of the catalog built into
+// macabox, to its content.
+func (r *Rendered) ContextFiles() (files map[string]string, contents map[string][]byte) {
+	files = make(map[string]string, len(r.Context))
+	contents = map[string][]byte{}
 	for _, f := range r.Context {
-		out[f.Name] = f.Path
+		if data, ok := f.Embedded(); ok {
+			contents[f.Name] = data
+			continue
+		}
+		files[f.Name] = f.Path
 	}
-	return out
+	return files, contents
 }
 
 func writeHeader(d *dockerfile, p *Plan) {

@@ -52,7 +52,12 @@ func New(set *recipe.Set, target string, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &resolver{set: set, opts: opts}
+	r := &resolver{set: set, opts: opts, embedded: map[string]bool{}}
+	for _, d := range set.Docs {
+		if d.Embedded != nil {
+			r.embedded[d.File] = true
+		}
+	}
 	if err := r.chain(doc); err != nil {
 		return nil, err
 	}
@@ -117,6 +122,9 @@ type resolver struct {
 	args     map[string]*argState
 	declared map[string][]string // recipe name -> args it declares, in order
 	copies   []pendingCopy
+	// embedded holds the names of the recipe files read from the catalog
+	// built into macabox.
+	embedded map[string]bool
 
 	// expanded counts the bytes substitution produced, against maxExpanded;
 	// expandedFull is set once they passed it.

@@ -133,6 +133,9 @@ func planRoot(set *recipe.Set, units []*unit) string {
 	}
 	root := ""
 	for _, u := range units {
+		if u.doc.Embedded != nil {
+			continue
+		}
 		dir := u.doc.Dir()
 		if root == "" {
 			root = dir
@@ -157,8 +160,10 @@ func within(dir, path string) bool {
 
 // rel makes a position's file relative to the plan root, with forward
 // slashes, so that plans and Dockerfiles do not carry the checkout location.
+// A file of the catalog keeps its name (catalog:recipes/x/x.yaml): it is
+// nowhere on disk.
 func (r *resolver) rel(p recipe.Pos) recipe.Pos {
-	if p.File == "" {
+	if p.File == "" || r.embedded[p.File] {
 		return p
 	}
 	abs, err := filepath.Abs(p.File)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -28,21 +28,37 @@ type CopiedFile struct {
 	// Rel is the file's path relative to the recipe's folder.
 	Rel string
 	// Path is the file's absolute path as it is named in the folder (it may
-	// be a symlink to another file of the folder).
+	// be a symlink to another file of the folder); for a file of an
+	// embedded recipe, its name as positions print it
+	// (catalog:recipes/demo/src/x.py).
 	Path string
 	real string
 	info fs.FileInfo
+	// fsys is set for a file of an embedded recipe; real is then its path
+	// in fsys.
+	fsys fs.FS
 }
 
 // Mode is the mode of the file (of the file a symlink leads to).
 func (f CopiedFile) Mode() fs.FileMode { return f.info.Mode() }
+
+// Embedded reports whether the file is read from an fs.FS (the catalog
+// built into macabox) rather than from the disk: it has no path on this
+// machine.
+func (f CopiedFile) Embedded() bool { return f.fsys != nil }
 
 // Size is the file's size when ResolveCopySource looked at it.
 func (f CopiedFile) Size() int64 { return f.info.Size() }
 
 // Open opens the file for reading, with the guarantees of Read.
 func (f CopiedFile) Open() (io.ReadCloser, error) {
-	file, err := openRegular(f.real, f.info)
+	var file io.ReadCloser
+	var err error
+	if f.fsys != nil {
+		file, err = openFSFile(f.fsys, f.real)
+	} else {
+		file, err = openRegular(f.real, f.info)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading %q: %w", filepath.ToSlash(f.Rel), err)
 	}
@@ -53,7 +69,13 @@ func (f CopiedFile) Open() (io.ReadCloser, error) {
 // regular file ResolveCopySource looked at, and cannot block on a named pipe
 // put in its place.
 func (f CopiedFile) Read() ([]byte, error) {
-	data, err := readRegular(f.real, f.info, -1)
+	var data []byte
+	var err error
+	if f.fsys != nil {
+		data, err = readFSFile(f.fsys, f.real, -1)
+	} else {
+		data, err = readRegular(f.real, f.info, -1)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading %q: %w", filepath.ToSlash(f.Rel), err)
 	}
@@ -72,6 +94,35 @@ func (f CopiedFile) Read() ([]byte, error) {
 // to regular files of the folder; a folder brings the files below it. Names
 // that COPY would read as a pattern, or that do not print, are refused.
 func ResolveCopySource(dir, src string) (*CopySource, error) {
+	return resolveCopy(src, func() (copyFolder, error) {
+		dir, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, err
+		}
+		realDir, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			return nil, fmt.Errorf("cannot resolve the recipe's folder %s", quote(dir))
+		}
+		return diskFolder{dir: dir, realDir: realDir}, nil
+	})
+}
+
+// CopySource is ResolveCopySource for a source of a copy step of d: in
+// d's folder on disk, or for an embedded recipe, in its folder of its fs.FS.
+func (d *Document) CopySource(src string) (*CopySource, error) {
+	if d.Embedded == nil {
+		return ResolveCopySource(d.Dir(), src)
+	}
+	dir := path.Dir(d.Embedded.Path)
+	label, _, _ := strings.Cut(d.File, ":")
+	return resolveCopy(src, func() (copyFolder, error) {
+		return fsFolder{fsys: d.Embedded.FS, dir: dir, label: label}, nil
+	})
+}
+
+// resolveCopy applies the rule of ResolveCopySource in the folder open
+// gives, once src itself is known to be well formed.
+func resolveCopy(src string, open func() (copyFolder, error)) (*CopySource, error) {
 	if what := findNonPrinting(src, ""); what != "" {
 		return nil, fmt.Errorf("%s holds %s; copy sources must be printable text", quote(src), what)
 	}
@@ -85,19 +136,15 @@ func ResolveCopySource(dir, src string) (*CopySource, error) {
 	if !filepath.IsLocal(clean) {
 		return nil, fmt.Errorf("%s leaves the recipe's folder", quote(src))
 	}
-	dir, err := filepath.Abs(dir)
+	folder, err := open()
 	if err != nil {
 		return nil, err
 	}
-	realDir, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return nil, fmt.Errorf("cannot resolve the recipe's folder %s", quote(dir))
-	}
-	matches, err := copyMatches(dir, src, clean)
+	matches, err := copyMatches(folder, src, clean)
 	if err != nil {
 		return nil, err
 	}
-	w := copyWalk{dir: dir, realDir: realDir}
+	w := copyWalk{folder: folder}
 	for _, rel := range matches {
 		if err := w.add(rel, src); err != nil {
 			return nil, err
@@ -108,24 +155,17 @@ func ResolveCopySource(dir, src string) (*CopySource, error) {
 }
 
 // copyMatches expands a pattern into the sorted paths it matches, relative
-// to dir, and checks that COPY will take each of them literally.
-func copyMatches(dir, src, clean string) ([]string, error) {
+// to the folder, and checks that COPY will take each of them literally.
+func copyMatches(folder copyFolder, src, clean string) ([]string, error) {
 	matches := []string{clean}
 	if strings.ContainsAny(clean, "*?[") {
-		abs, err := filepath.Glob(filepath.Join(dir, clean))
+		var err error
+		matches, err = folder.glob(clean)
 		if err != nil {
 			return nil, fmt.Errorf("%s is not a valid pattern", quote(src))
 		}
-		if len(abs) == 0 {
+		if len(matches) == 0 {
 			return nil, fmt.Errorf("%s matches no file beside the recipe", quote(src))
-		}
-		matches = matches[:0]
-		for _, m := range abs {
-			rel, err := filepath.Rel(dir, m)
-			if err != nil {
-				return nil, err
-			}
-			matches = append(matches, rel)
 		}
 	}
 	for _, m := range matches {
@@ -139,15 +179,14 @@ func copyMatches(dir, src, clean string) ([]string, error) {
 
 // copyWalk gathers the files of one copy source.
 type copyWalk struct {
-	dir, realDir string
-	files        []CopiedFile
-	entries      int
+	folder  copyFolder
+	files   []CopiedFile
+	entries int
 }
 
 // add checks one match, and for a folder everything below it.
 func (w *copyWalk) add(match, src string) error {
-	top := filepath.Join(w.dir, match)
-	info, err := os.Lstat(top)
+	info, err := w.folder.lstat(match)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("no file %s beside the recipe", quote(src))
 	}
@@ -155,55 +194,38 @@ func (w *copyWalk) add(match, src string) error {
 		return fmt.Errorf("cannot read %s: %w", quote(filepath.ToSlash(match)), bareError(err))
 	}
 	if !info.IsDir() {
-		return w.file(top)
+		return w.file(match)
 	}
-	return filepath.WalkDir(top, func(p string, e fs.DirEntry, err error) error {
+	return w.folder.walk(match, func(rel string, e fs.DirEntry, err error) error {
 		if err != nil {
-			return fmt.Errorf("cannot read %s: %w", quote(w.rel(p)), bareError(err))
+			return fmt.Errorf("cannot read %s: %w", quote(rel), bareError(err))
 		}
 		if w.entries++; w.entries > MaxTreeEntries {
 			return fmt.Errorf("%s holds more than %d files and folders", quote(filepath.ToSlash(match)), MaxTreeEntries)
 		}
 		if e.IsDir() {
-			if what := findNonPrinting(w.rel(p), ""); what != "" {
-				return nonPrintingName(w.rel(p), what)
+			if what := findNonPrinting(rel, ""); what != "" {
+				return nonPrintingName(rel, what)
 			}
 			return nil
 		}
-		return w.file(p)
+		return w.file(rel)
 	})
 }
 
-// file checks and records one file that is not a folder.
-func (w *copyWalk) file(p string) error {
-	rel := w.rel(p)
+// file checks and records one file that is not a folder; rel is relative
+// to the recipe's folder.
+func (w *copyWalk) file(rel string) error {
+	rel = filepath.ToSlash(rel)
 	if what := findNonPrinting(rel, ""); what != "" {
 		return nonPrintingName(rel, what)
 	}
-	real, info, err := resolveInside(w.realDir, p)
-	switch {
-	case errors.Is(err, errDangling):
-		return fmt.Errorf("%s is a symlink to a missing file", quote(rel))
-	case errors.Is(err, errOutside):
-		return fmt.Errorf("%s is a symlink that leads outside the recipe's folder", quote(rel))
-	case err != nil:
-		return fmt.Errorf("cannot read %s: %w", quote(rel), bareError(err))
-	case info.IsDir():
-		return fmt.Errorf("%s is a symlink to a folder; copy the folder itself", quote(rel))
-	case !info.Mode().IsRegular():
-		return fmt.Errorf("%s is %s, not a regular file", quote(rel), kindOf(info.Mode()))
-	}
-	w.files = append(w.files, CopiedFile{Rel: filepath.FromSlash(rel), Path: p, real: real, info: info})
-	return nil
-}
-
-// rel is p relative to the recipe's folder, with forward slashes.
-func (w *copyWalk) rel(p string) string {
-	r, err := filepath.Rel(w.dir, p)
+	f, err := w.folder.file(rel)
 	if err != nil {
-		return filepath.ToSlash(p)
+		return err
 	}
-	return filepath.ToSlash(r)
+	w.files = append(w.files, f)
+	return nil
 }
 
 func nonPrintingName(rel, what string) error {

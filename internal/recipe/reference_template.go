@@ -18,8 +18,11 @@ document starts with ` + "`apiVersion: {{.APIVersion}}`" + ` and a ` + "`kind`" 
   tags and smoke tests of the whole.
 
 Base images live under ` + "`images/`" + `, layers and stacks under ` + "`recipes/`" + `; every
-` + "`*.yaml`" + ` and ` + "`*.yml`" + ` file below them is read. Editors can check recipes against
-the JSON Schema beside this file (` + "`recipe.schema.json`" + `), e.g. with a first line
+` + "`*.yaml`" + ` and ` + "`*.yml`" + ` file below them is read. The images and recipes of macabox
+itself are built into the binary (the catalog, ` + "`macabox list`" + `) and may be named from any
+tree; a document of your tree replaces the catalog's of the same name and kind. Editors can
+check recipes against the JSON Schema beside this file (` + "`recipe.schema.json`" + `; ` + "`macabox init`" + `
+writes a copy into your tree), e.g. with a first line
 ` + "`# yaml-language-server: $schema=../docs/reference/recipe.schema.json`" + `.
 
 ## Example

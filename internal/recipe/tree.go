@@ -58,10 +58,16 @@ func LoadPaths(paths ...string) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	return loadEach(files, loadFile)
+}
+
+// loadEach loads every file into one Set. Recipe problems are gathered and
+// returned as Errors beside the Set; any other error stops it.
+func loadEach[F any](files []F, load func(F) ([]*Document, error)) (*Set, error) {
 	s := &Set{}
 	var errs Errors
 	for _, f := range files {
-		docs, err := loadFile(f)
+		docs, err := load(f)
 		s.Docs = append(s.Docs, docs...)
 		var recipeErrs Errors
 		switch {
@@ -99,7 +105,7 @@ func recipeFiles(paths []string, maxEntries int) ([]recipeFile, error) {
 			files = append(files, recipeFile{path: p, folder: folder})
 		}
 	}
-	entries := 0
+	walk := recipeWalk{max: maxEntries}
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
@@ -109,34 +115,50 @@ func recipeFiles(paths []string, maxEntries int) ([]recipeFile, error) {
 			addFile(p, filepath.Dir(p))
 			continue
 		}
-		var found []string
-		err = filepath.WalkDir(p, func(path string, e fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if entries++; entries > maxEntries {
-				return errTooManyEntries
-			}
-			if e.IsDir() && path != p && strings.HasPrefix(e.Name(), ".") {
-				return filepath.SkipDir
-			}
-			if !e.IsDir() && isRecipeName(e.Name()) {
-				found = append(found, path)
-			}
-			return nil
-		})
-		if errors.Is(err, errTooManyEntries) {
-			return nil, fmt.Errorf("listing recipes in %q: more than %d files and folders; a recipe tree holds far fewer (is it the right folder?)", p, maxEntries)
-		}
+		found, err := walk.files(p, func(fn fs.WalkDirFunc) error { return filepath.WalkDir(p, fn) })
 		if err != nil {
-			return nil, fmt.Errorf("listing recipes in %q: %w", p, err)
+			return nil, err
 		}
-		slices.Sort(found)
 		for _, f := range found {
 			addFile(f, p)
 		}
 	}
 	return files, nil
+}
+
+// recipeWalk lists the recipe files below folders, skipping hidden
+// folders, and stops once it has visited max files and folders in all.
+type recipeWalk struct {
+	entries, max int
+}
+
+// files walks top with walk (on disk, or in an fs.FS) and returns the
+// recipe files found, sorted.
+func (w *recipeWalk) files(top string, walk func(fs.WalkDirFunc) error) ([]string, error) {
+	var found []string
+	err := walk(func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if w.entries++; w.entries > w.max {
+			return errTooManyEntries
+		}
+		if e.IsDir() && path != top && strings.HasPrefix(e.Name(), ".") {
+			return fs.SkipDir
+		}
+		if !e.IsDir() && isRecipeName(e.Name()) {
+			found = append(found, path)
+		}
+		return nil
+	})
+	if errors.Is(err, errTooManyEntries) {
+		return nil, fmt.Errorf("listing recipes in %q: more than %d files and folders; a recipe tree holds far fewer (is it the right folder?)", top, w.max)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing recipes in %q: %w", top, err)
+	}
+	slices.Sort(found)
+	return found, nil
 }
 
 func isRecipeName(name string) bool {

@@ -1,5 +1,7 @@
 package recipe
 
+import "io/fs"
+
 // The recipe model. Every field carries the position it was read from, so that
 // validation, planning and build errors can point at the user's file.
 //
@@ -125,11 +127,22 @@ type Link struct {
 
 // Document is one parsed YAML document: exactly one of Image, Layer, Stack is set.
 type Document struct {
-	File  string
-	Pos   Pos
-	Image *Image
-	Layer *Layer
-	Stack *Stack
+	File string
+	// Embedded is set for a document read from an fs.FS (the catalog built
+	// into macabox) rather than from the disk; File then reads
+	// "<label>:<path>", the form positions print.
+	Embedded *EmbeddedFile
+	Pos      Pos
+	Image    *Image
+	Layer    *Layer
+	Stack    *Stack
+}
+
+// EmbeddedFile is where a document read from an fs.FS came from.
+type EmbeddedFile struct {
+	FS fs.FS
+	// Path is the file's slash-separated path in FS.
+	Path string
 }
 
 // Header returns the common header of whichever kind the document holds.

@@ -19,7 +19,8 @@ type Rules struct {
 // position. It never changes the Set and fills no defaults.
 //
 // Validate is pure with one exception: copy sources are looked up on the file
-// system (through ResolveCopySource, as the planner does), because only there
+// system, or in the fs.FS an embedded recipe comes from (through
+// Document.CopySource, as the planner does), because only there
 // can a missing file or a symlink that leads out of the recipe's folder be
 // seen.
 //

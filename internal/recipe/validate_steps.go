@@ -220,7 +220,7 @@ func (v *validator) copyStep(d *Document, c *CopyStep, stages []string) {
 			v.literal(src, "src", checkAbsPath)
 		} else {
 			v.literal(src, "src", func(s string) error {
-				_, err := ResolveCopySource(d.Dir(), s)
+				_, err := d.CopySource(s)
 				return err
 			})
 		}

@@ -33,6 +33,9 @@ var (
 // maxNameLen bounds recipe, stage and test names; they become tags and paths.
 const maxNameLen = 100
 
+// CheckName says why s cannot name a recipe, stage or test; nil when it can.
+func CheckName(s string) error { return checkName(s) }
+
 func checkName(s string) error {
 	if len(s) > maxNameLen {
 		return fmt.Errorf("name is longer than %d characters", maxNameLen)
