@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/ccf-ai-infra/macabox/internal/testenv"
 )
 
 // TestLockAndExportMatrix locks every cell of a matrix beside it, lists
@@ -17,15 +15,9 @@ import (
 // bundle per cell, each a bundle of that cell that verifies and carries
 // the cell's own lock and test report.
 func TestLockAndExportMatrix(t *testing.T) {
-	env := testenv.RequireDocker(t)
-	work := testenv.TempDir(t)
-	nonce := filepath.Base(work)
-	dir := matrixTree(t, env, nonce, "exclude:\n  - {FLAVOR: plain}\n")
-	base := env.MacaSimRef + "=oci-layout://" + env.OCIStore + "@" + env.MacaSimDigest
+	r := newMatrixRun(t, "exclude:\n  - {FLAVOR: plain}\n", "gpu-3.0.0.5", "gpu-3.1.0.7")
+	env, work, dir, base := r.env, r.work, r.dir, r.base
 	cells := []string{"lines-sim-3.0-gpu", "lines-sim-3.1-gpu"}
-	tags := []string{"macabox-cli-test/lines:gpu-3.0.0.5-" + nonce, "macabox-cli-test/lines:gpu-3.1.0.7-" + nonce}
-	t.Cleanup(func() { _ = exec.Command("docker", append([]string{"rmi", "-f"}, tags...)...).Run() })
-	t.Cleanup(func() { _, _ = removeCellContainers() })
 
 	code, stdout, stderr := run(t, "lock", "lines", "--root", dir, "--builder", env.BuildkitHost, "--base", base, "--progress", "quiet")
 	if code != 0 {

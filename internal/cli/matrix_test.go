@@ -2,13 +2,10 @@ package cli
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/ccf-ai-infra/macabox/internal/testenv"
 )
 
 // TestBuildMatrixWithTests is issue 14's done-when: `macabox build MATRIX
@@ -18,17 +15,8 @@ import (
 // table; a cell whose test fails and one that does not build leave the
 // others green and make the exit status 1.
 func TestBuildMatrixWithTests(t *testing.T) {
-	env := testenv.RequireDocker(t)
-	work := testenv.TempDir(t)
-	nonce := filepath.Base(work)
-	dir := matrixTree(t, env, nonce, "include:\n  - {base: sim-3.0, FLAVOR: broken}\n")
-	var tags []string
-	for _, c := range []string{"plain-3.0.0.5", "gpu-3.0.0.5", "plain-3.1.0.7", "gpu-3.1.0.7"} {
-		tags = append(tags, "macabox-cli-test/lines:"+c+"-"+nonce)
-	}
-	t.Cleanup(func() { _ = exec.Command("docker", append([]string{"rmi", "-f"}, tags...)...).Run() })
-	t.Cleanup(func() { _, _ = removeCellContainers() })
-	base := env.MacaSimRef + "=oci-layout://" + env.OCIStore + "@" + env.MacaSimDigest
+	r := newMatrixRun(t, "include:\n  - {base: sim-3.0, FLAVOR: broken}\n", "plain-3.0.0.5", "gpu-3.0.0.5", "plain-3.1.0.7", "gpu-3.1.0.7")
+	env, work, nonce, dir, base, tags := r.env, r.work, r.nonce, r.dir, r.base, r.tags
 	md, js := filepath.Join(work, "matrix.md"), filepath.Join(work, "matrix.json")
 
 	code, stdout, stderr := run(t, "build", "lines", "--root", dir, "--test", "--device", "none",

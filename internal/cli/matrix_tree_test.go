@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,6 +63,31 @@ axes:
 tags: ["macabox-cli-test/lines:${FLAVOR}-${MACA_VERSION}-` + nonce + `"]
 ` + matrixExtra,
 	})
+}
+
+// matrixRun is a matrix tree (see matrixTree) in a work folder of its own,
+// with the images the test tags and the cells' test containers removed
+// when it ends, however it ends.
+type matrixRun struct {
+	env                    testenv.Env
+	work, nonce, dir, base string
+	tags                   []string
+}
+
+// newMatrixRun makes the tree with matrixExtra, and names the images of the
+// cells tagged FLAVOR-MACA_VERSION, which the test builds.
+func newMatrixRun(t *testing.T, matrixExtra string, tagged ...string) matrixRun {
+	env := testenv.RequireDocker(t)
+	work := testenv.TempDir(t)
+	r := matrixRun{env: env, work: work, nonce: filepath.Base(work),
+		base: env.MacaSimRef + "=oci-layout://" + env.OCIStore + "@" + env.MacaSimDigest}
+	r.dir = matrixTree(t, env, r.nonce, matrixExtra)
+	for _, c := range tagged {
+		r.tags = append(r.tags, "macabox-cli-test/lines:"+c+"-"+r.nonce)
+	}
+	t.Cleanup(func() { _ = exec.Command("docker", append([]string{"rmi", "-f"}, r.tags...)...).Run() })
+	t.Cleanup(func() { _, _ = removeCellContainers() })
+	return r
 }
 
 var matrixCells = []string{"lines-sim-3.0-plain", "lines-sim-3.0-gpu", "lines-sim-3.1-plain", "lines-sim-3.1-gpu", "lines-sim-3.0-broken"}
