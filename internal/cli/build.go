@@ -15,6 +15,7 @@ type buildOptions struct {
 	builderFlags
 	requestFlags
 	test           testFlags
+	matrix         matrixFlags
 	withTest       bool
 	outputs        []string
 	load, push     bool
@@ -55,7 +56,16 @@ A base image named in a recipe's "from" can be supplied locally with --base, e.g
 from an OCI layout: --base REF=oci-layout://DIR@sha256:<digest>.
 
 Several targets build in one run, in order; steps they share (a common base) come
-from BuildKit's cache after the first build.`,
+from BuildKit's cache after the first build.
+
+A Matrix target builds every cell, in order, on one builder connection: cells that
+share a base take its steps from BuildKit's cache after the first. A cell that fails
+to build (or, with --test, whose tests fail) does not stop the others. Each built
+cell's name and digest are printed on stdout; a summary of every cell (build,
+digest, tests passed, failed, skipped, xfail) is shown on stderr as a Markdown table
+and written with --summary md=FILE or json=FILE. The exit status is 0 only when
+every cell passed. With --test, each cell's --report FILE is written as FILE with the cell's
+name before its extension.`,
 		Example: `  # build the demo stack on the simulated base from a local OCI layout, load into Docker
   macabox build demo --load \
     --base macabox.test/maca-sim:3.0.0.5=oci-layout://$HOME/oci@sha256:<digest>
@@ -74,7 +84,10 @@ from BuildKit's cache after the first build.`,
     --set INFINICORE_COMMIT=<commit> --secret id=gittoken,env=GIT_TOKEN
 
   # build, load and smoke-test in one go
-  macabox build demo --test --device auto`,
+  macabox build demo --test --device auto
+
+  # every cell of a matrix, tested, with the summary for the pull request and for CI
+  macabox build mineru-lines --test --summary md=out/matrix.md --summary json=out/matrix.json`,
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: completeTargets(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -91,6 +104,7 @@ from BuildKit's cache after the first build.`,
 	f.BoolVar(&o.noReproducible, "no-reproducible", false, "do not pin timestamps (the digest changes on every build)")
 	f.BoolVar(&o.withTest, "test", false, "after building, load the image and run its smoke tests (never pushes an image whose tests failed)")
 	o.test.bind(f)
+	o.matrix.bind(f)
 	return cmd
 }
 
@@ -117,6 +131,9 @@ func runBuild(ctx context.Context, o *buildOptions, targets []string, s Streams)
 			return err
 		}
 		bo.Test = &test
+	}
+	if matrix, err := o.matrix.run(ctx, pipeline.MatrixOptions{Verb: pipeline.MatrixBuild, Build: bo}, s); matrix {
+		return err
 	}
 	results, err := pipeline.Build(ctx, bo)
 	for _, r := range results {

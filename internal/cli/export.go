@@ -14,6 +14,7 @@ type exportOptions struct {
 	*globalOptions
 	builderFlags
 	requestFlags
+	matrix     matrixFlags
 	out        string
 	tempDir    string
 	testReport string
@@ -45,7 +46,15 @@ same target twice gives the same bytes. Build secrets are used for the build and
 never written to the bundle. Bundles built on a simulated MACA base say so in
 every document and script.
 
-The manifest digest is printed on stdout.`,
+The manifest digest is printed on stdout.
+
+A Matrix target exports every cell into the directory -o names (new or empty), as
+CELL.tar.gz: each the bundle "macabox export CELL" writes. --test-report FILE is then
+read per cell from FILE with the cell's name before its extension, as "macabox test
+MATRIX --report ctrf=FILE" writes them. Each exported cell's name and digest are
+printed on stdout, the summary of the cells is shown on stderr and written where
+--summary says, and a cell that fails does not stop the others; the exit status is 0
+only when every cell was exported.`,
 		Example: `  # the demo stack on the simulated base, as a tarball
   macabox export demo -o demo-bundle.tar.gz \
     --base macabox.test/maca-sim:3.0.0.5=oci-layout://$HOME/oci@sha256:<digest>
@@ -58,7 +67,13 @@ The manifest digest is printed on stdout.`,
   # on a MetaX host: test the image, then bundle it with the test report
   macabox build mineru-maca3 --load
   macabox test mineru-maca3 --report ctrf=out/results.ctrf.json --report md=out/report.md
-  macabox export mineru-maca3 -o mineru-bundle.tar.gz --test-report out/results.ctrf.json`,
+  macabox export mineru-maca3 -o mineru-bundle.tar.gz --test-report out/results.ctrf.json
+
+  # one bundle per cell of a matrix: bundles/mineru-lines-maca-3.0-2.6.8.tar.gz, ...,
+  # each with the CTRF report its test wrote (out/results.ctrf.<cell>.json)
+  macabox test mineru-lines --report ctrf=out/results.ctrf.json
+  macabox export mineru-lines -o bundles/ --test-report out/results.ctrf.json \
+    --summary json=bundles/summary.json`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeTargets(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -72,6 +87,7 @@ The manifest digest is printed on stdout.`,
 	f.StringVar(&o.tempDir, "temp-dir", "", "where the image is kept while the bundle is made (needs room for the whole image)")
 	f.StringVar(&o.testReport, "test-report", "", "the CTRF report of macabox test on the same image, carried as evidence")
 	_ = cmd.MarkFlagRequired("output")
+	o.matrix.bind(f)
 	return cmd
 }
 
@@ -80,11 +96,15 @@ func runExport(ctx context.Context, o *exportOptions, target string, s Streams) 
 	if err != nil {
 		return err
 	}
-	res, err := pipeline.Export(ctx, pipeline.ExportOptions{
+	eo := pipeline.ExportOptions{
 		Root: o.root, Target: target, Request: req, Builder: o.builderFlags.options(),
 		Out: o.out, TempDir: o.tempDir, TestReport: o.testReport, Err: s.Err,
 		Version: readVersion().Version,
-	})
+	}
+	if matrix, err := o.matrix.run(ctx, pipeline.MatrixOptions{Verb: pipeline.MatrixExport, Export: eo}, s); matrix {
+		return err
+	}
+	res, err := pipeline.Export(ctx, eo)
 	if err != nil {
 		return outcome(err)
 	}

@@ -45,6 +45,10 @@ offers now when a pin can no longer be met. --check only compares each lock with
 its recipes and exits 1 when one is stale (for CI); --update re-resolves, --only
 refreshes one input and keeps the rest.
 
+A Matrix target locks each of its cells, a stack of its own, into <cell>.lock.yaml
+beside the matrix; a cell that fails to lock (or, with --check, whose lock is stale)
+is reported and the other cells go on.
+
 Exit status: 0 locked (or current, with --check), 1 a lock is stale or a step
 failed, 2 the lock could not be made (no builder, bad flags).`,
 		Example: `  # lock the MinerU stack on a host that reaches MetaX's registry and PyPI
@@ -55,6 +59,9 @@ failed, 2 the lock could not be made (no builder, bad flags).`,
 
   # take a newer base image, keep every package pin
   macabox lock --update --only cr.metax-tech.com/public-ai-release/maca/vllm:maca.ai3.0.0.5-torch2.6-py310-ubuntu22.04-amd64 mineru-maca3
+
+  # every cell of a matrix, each in its own lock file
+  macabox lock mineru-lines
 
   # the demo, with its simulated base from an OCI layout
   macabox lock demo --base macabox.test/maca-sim:3.0.0.5=oci-layout://$HOME/oci@sha256:<digest>`,

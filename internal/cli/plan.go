@@ -27,7 +27,9 @@ smoke tests) and prints either the exact Dockerfile that "macabox build" sends t
 BuildKit, or the plan as JSON. Rendering is deterministic: the same recipes and
 arguments always give the same bytes.
 
-TARGET is a recipe name from the tree (see "macabox list") or a recipe file. With
+TARGET is a recipe name from the tree (see "macabox list") or a recipe file; a cell
+of a Matrix is a Stack and is planned by its name (a matrix itself is not one image
+and has no plan). With
 --locked the plan is pinned to the target's lock file (see "macabox lock"): the JSON
 says which steps are locked and which inputs no lock can pin.`,
 		Example: `  macabox plan demo

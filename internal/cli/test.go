@@ -11,8 +11,9 @@ import (
 type testOptions struct {
 	*globalOptions
 	testFlags
-	image string
-	sets  []string
+	matrix matrixFlags
+	image  string
+	sets   []string
 }
 
 func newTestCommand(g *globalOptions, s Streams) *cobra.Command {
@@ -41,8 +42,14 @@ Tests with compare: or bench: are judged against the references recorded beside
 the recipe (refs/<target>/); one without a recorded reference fails, saying how
 to record it.
 
+A Matrix target tests every cell in the image its build made, one after the other;
+each --report FILE is written per cell as FILE with the cell's name before its
+extension, and the summary of the cells is shown on stderr and written where
+--summary says.
+
 Exit status: 0 when every test that ran passed, 1 when one failed (or a device test
-could not run under --require-device), 2 when the tests could not be run at all.`,
+could not run under --require-device, or a matrix cell could not be tested), 2 when
+the tests could not be run at all.`,
 		Example: `  # on a MetaX host: all GPUs, a JUnit report for CI and a Markdown one for the PR
   macabox test mineru-maca3 --report junit=out/junit.xml --report md=out/report.md
 
@@ -53,7 +60,10 @@ could not run under --require-device), 2 when the tests could not be run at all.
   macabox test registry.example.com/ai/mineru:maca3 --keep
 
   # give the tests a model directory from the host
-  macabox test vllm-metax-maca3 --mount /data/models:/opt/macabox/models:ro`,
+  macabox test vllm-metax-maca3 --mount /data/models:/opt/macabox/models:ro
+
+  # every cell of a matrix, a JUnit report per cell and one summary
+  macabox test mineru-lines --report junit=out/junit.xml --summary md=out/matrix.md`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeTargets(g),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -64,6 +74,7 @@ could not run under --require-device), 2 when the tests could not be run at all.
 	f.StringVar(&o.image, "image", "", "image to test (default: the target's built image)")
 	f.StringArrayVar(&o.sets, "set", nil, "build arguments the image was built with, NAME=VALUE (they can change the tests)")
 	o.testFlags.bind(f)
+	o.matrix.bind(f)
 	return cmd
 }
 
@@ -76,6 +87,10 @@ func runTest(ctx context.Context, o *testOptions, target string, s Streams) erro
 	if err != nil {
 		return err
 	}
-	_, err = pipeline.Test(ctx, pipeline.TestOptions{Root: o.root, Target: target, Image: o.image, Args: args, Smoke: smokeOpts})
+	to := pipeline.TestOptions{Root: o.root, Target: target, Image: o.image, Args: args, Smoke: smokeOpts}
+	if matrix, err := o.matrix.run(ctx, pipeline.MatrixOptions{Verb: pipeline.MatrixTest, Test: to}, s); matrix {
+		return err
+	}
+	_, err = pipeline.Test(ctx, to)
 	return outcome(err)
 }

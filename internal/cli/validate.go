@@ -74,7 +74,7 @@ func runValidate(o *validateOptions, s Streams) error {
 	}
 	if set != nil {
 		// A lock is checked with its recipe: validating one file checks its lock.
-		errs = append(errs, pipeline.LockErrors(set, func(f string) bool {
+		errs = append(errs, pipeline.LockErrors(set.WithCells(), func(f string) bool {
 			return len(onlyFiles(recipe.Errors{{Pos: recipe.Pos{File: f}}}, o.paths)) > 0
 		})...)
 	}

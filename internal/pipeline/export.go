@@ -46,6 +46,36 @@ func Export(ctx context.Context, o ExportOptions) (*bundle.ExportResult, error) 
 	if err != nil {
 		return nil, err
 	}
+	ex, err := prepareExport(ctx, o, tg)
+	if err != nil {
+		return nil, err
+	}
+	b, err := o.Builder.connect(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	res, _, err := ex.write(ctx, b, o.Out)
+	return res, err
+}
+
+// export is a target planned for its bundle, with the request that
+// builds it.
+type export struct {
+	o     ExportOptions
+	tg    *Target
+	pr    *Prepared
+	req   builder.Request
+	epoch Epoch
+	// ev is what the bundle carries besides the build; warnings say what
+	// it lacks.
+	ev       bundle.Evidence
+	warnings []string
+}
+
+// prepareExport plans the target as its bundle needs: locked whenever it
+// has a lock, and with a request that pins the epoch.
+func prepareExport(ctx context.Context, o ExportOptions, tg *Target) (*export, error) {
 	// A bundle is built locked whenever the stack has a lock: it then ships
 	// the lock, and its Dockerfile is the pinned one.
 	if l, _, err := lockSiteOf(tg).read(); l != nil || err != nil {
@@ -71,42 +101,42 @@ func Export(ctx context.Context, o ExportOptions) (*bundle.ExportResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	req := reqs[0]
+	return &export{o: o, tg: tg, pr: pr, req: reqs[0], epoch: epochs[0], ev: ev, warnings: warnings}, nil
+}
 
-	b, err := o.Builder.connect(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Close()
+// write builds the image into a temporary OCI layout and writes the bundle
+// to out. It returns the build's result too.
+func (ex *export) write(ctx context.Context, b builder.ImageBuilder, out string) (*bundle.ExportResult, *builder.Result, error) {
+	o, req := ex.o, ex.req
 	if err := b.Check(req); err != nil {
-		return nil, markCannot(err)
+		return nil, nil, markCannot(err)
 	}
 	tmp, err := os.MkdirTemp(o.TempDir, "macabox-export-")
 	if err != nil {
-		return nil, cannot("%w", err)
+		return nil, nil, cannot("%w", err)
 	}
 	defer os.RemoveAll(tmp)
 	layout := filepath.Join(tmp, "oci")
 	req.Outputs = []builder.Output{{Type: builder.OutputOCI, Dest: layout}}
 	results, err := buildAll(ctx, b, []builder.Request{req}, o.Request.Progress, o.Err)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	tool, err := thisMacabox(o.Version)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res, err := bundle.Write(bundle.WriteOptions{
-		Plan: pr.Plan, Rendered: pr.Rendered, Set: tg.Set,
-		Request: req, EpochSource: epochs[0].Source, Result: results[0],
-		Layout: layout, Out: o.Out, Lock: pr.LockData, Evidence: ev,
+		Plan: ex.pr.Plan, Rendered: ex.pr.Rendered, Set: ex.tg.Set,
+		Request: req, EpochSource: ex.epoch.Source, Result: results[0],
+		Layout: layout, Out: out, Lock: ex.pr.LockData, Evidence: ex.ev,
 		Macabox: tool,
 	})
 	if err != nil {
-		return nil, markCannotEvidence(err)
+		return nil, nil, markCannotEvidence(err)
 	}
-	res.Warnings = append(res.Warnings, warnings...)
-	return res, nil
+	res.Warnings = append(res.Warnings, ex.warnings...)
+	return res, results[0], nil
 }
 
 // checkExportDest refuses, before any build, a destination the bundle could

@@ -26,6 +26,12 @@ type ListEntry struct {
 	Layers      []string `json:"layers,omitempty"`
 	MACA        string   `json:"maca,omitempty"`
 	Simulated   bool     `json:"simulated,omitempty"`
+	// Bases and Cells are a matrix's images and cells; Matrix and Values
+	// say which matrix a cell (a Stack) belongs to and its values.
+	Bases  []string           `json:"bases,omitempty"`
+	Cells  []string           `json:"cells,omitempty"`
+	Matrix string             `json:"matrix,omitempty"`
+	Values []recipe.AxisValue `json:"values,omitempty"`
 	// Lock is the target's lock file and whether it is current.
 	Lock *LockStatus `json:"lock,omitempty"`
 }
@@ -39,7 +45,8 @@ type ListOptions struct {
 }
 
 // List describes every document of the recipe tree and the catalog: images,
-// layers, then stacks, each sorted by name. Documents that could not be
+// layers, stacks, then matrices each followed by its cells, each kind
+// sorted by name. Documents that could not be
 // read are left out and their problems come back as recipe.Errors beside
 // the entries.
 func List(o ListOptions) ([]ListEntry, error) {
@@ -104,5 +111,5 @@ func listEntries(set *recipe.Set, overrides []Override, catalogOrigin string) []
 		e.Lock = LockStatusOf(set, e.Name)
 		entries = append(entries, e)
 	}
-	return entries
+	return append(entries, matrixEntries(set, entryOf)...)
 }

@@ -50,7 +50,9 @@ type LockResult struct {
 var ErrStale = errors.New("the lock is stale")
 
 // Lock resolves every input of each target through BuildKit and writes its
-// lock file beside the target's recipe.
+// lock file beside the target's recipe. A Matrix is locked cell by cell,
+// each cell's lock beside the matrix; a cell that fails does not stop the
+// others.
 func Lock(ctx context.Context, o LockOptions) ([]LockResult, error) {
 	var results []LockResult
 	var b *builder.Builder
@@ -64,47 +66,65 @@ func Lock(ctx context.Context, o LockOptions) ([]LockResult, error) {
 		if err != nil {
 			return results, err
 		}
-		pr, err := Prepare(tg.Set, tg.Name, plan.Options{Args: o.Request.Args})
-		if err != nil {
-			return results, err
-		}
-		if o.Request.Platform != "" {
-			pr.Plan.Platform = o.Request.Platform
-		}
-		site := lockSiteOf(tg)
-		old, from, err := site.read()
-		if err != nil {
-			return results, err
-		}
-		if o.Check {
-			if err := checkLock(pr.Plan, old, from); err != nil {
+		cells := targetCells(tg)
+		if cells == nil {
+			r, err := lockTarget(ctx, o, &b, tg)
+			if err != nil {
 				return results, err
 			}
-			results = append(results, LockResult{Target: tg.Name, File: RelPath(from), Lock: old})
+			results = append(results, r)
 			continue
 		}
-		if b == nil {
-			if b, err = o.Builder.connect(ctx, nil); err != nil {
-				return results, err
-			}
-		}
-		fmt.Fprintf(o.Err, "locking %s: resolving its inputs in its own images\n", tg.Name)
-		l, err := resolveLock(ctx, o, b, pr)
+		locked, err := lockCells(ctx, o, &b, tg, cells)
+		results = append(results, locked...)
 		if err != nil {
-			return results, fmt.Errorf("locking %s: %w", tg.Name, err)
+			return results, err
 		}
-		if old != nil && len(o.Only) > 0 {
-			if err := keepUnlisted(l, old, o.Only); err != nil {
-				return results, err
-			}
-		}
-		changed, err := writeLock(site.file, l)
-		if err != nil {
-			return results, cannot("writing %s: %w", site.file, err)
-		}
-		results = append(results, LockResult{Target: tg.Name, File: RelPath(site.file), Lock: l, Changed: changed})
 	}
 	return results, nil
+}
+
+// lockTarget locks (or with Check, checks the lock of) one target,
+// connecting the builder on first need.
+func lockTarget(ctx context.Context, o LockOptions, b **builder.Builder, tg *Target) (LockResult, error) {
+	pr, err := Prepare(tg.Set, tg.Name, plan.Options{Args: o.Request.Args})
+	if err != nil {
+		return LockResult{}, err
+	}
+	if o.Request.Platform != "" {
+		pr.Plan.Platform = o.Request.Platform
+	}
+	site := lockSiteOf(tg)
+	old, from, err := site.read()
+	if err != nil {
+		return LockResult{}, err
+	}
+	if o.Check {
+		if err := checkLock(pr.Plan, old, from); err != nil {
+			return LockResult{}, err
+		}
+		return LockResult{Target: tg.Name, File: RelPath(from), Lock: old}, nil
+	}
+	if *b == nil {
+		if *b, err = o.Builder.connect(ctx, nil); err != nil {
+			return LockResult{}, err
+		}
+	}
+	fmt.Fprintf(o.Err, "locking %s: resolving its inputs in its own images\n", tg.Name)
+	l, err := resolveLock(ctx, o, *b, pr)
+	if err != nil {
+		return LockResult{}, fmt.Errorf("locking %s: %w", tg.Name, err)
+	}
+	if old != nil && len(o.Only) > 0 {
+		if err := keepUnlisted(l, old, o.Only); err != nil {
+			return LockResult{}, err
+		}
+	}
+	changed, err := writeLock(site.file, l)
+	if err != nil {
+		return LockResult{}, cannot("writing %s: %w", site.file, err)
+	}
+	return LockResult{Target: tg.Name, File: RelPath(site.file), Lock: l, Changed: changed}, nil
 }
 
 // readLock reads the lock at file; a missing file is no lock, a lock that

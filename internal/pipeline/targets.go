@@ -174,6 +174,9 @@ func ResolveTarget(rootFlag, target string) (*Target, error) {
 	if errs := Validate(set, names...); len(errs) > 0 {
 		return nil, errs
 	}
+	// A matrix's cells are stacks like any other from here on: found,
+	// planned and locked by their names.
+	set = set.WithCells()
 	if !isFile {
 		if _, ok := set.Lookup(target); !ok {
 			return nil, cannot("no recipe named %q %s (see: macabox list)", target, whereLooked(root))
@@ -194,12 +197,12 @@ func whereLooked(root string) string {
 	return "in " + RelPath(root) + " or the catalog"
 }
 
-// buildableIn picks the one Stack or Image defined in file.
+// buildableIn picks the one Stack, Image or Matrix defined in file.
 func buildableIn(set *recipe.Set, file string) (string, error) {
 	abs, _ := filepath.Abs(file)
 	var names []string
 	for _, d := range set.Docs {
-		if d.File == abs && (d.Stack != nil || d.Image != nil) {
+		if d.File == abs && d.Cell == nil && (d.Stack != nil || d.Image != nil || d.Matrix != nil) {
 			names = append(names, d.Header().Name.Value)
 		}
 	}
@@ -207,7 +210,7 @@ func buildableIn(set *recipe.Set, file string) (string, error) {
 	case 1:
 		return names[0], nil
 	case 0:
-		return "", cannot("%s holds no Stack or Image to build", file)
+		return "", cannot("%s holds no Stack, Image or Matrix to build", file)
 	}
 	return "", cannot("%s holds several targets (%s): name one instead of the file", file, strings.Join(names, ", "))
 }

@@ -32,7 +32,7 @@ func TestDeterministic(t *testing.T) {
 				}
 				rng := rand.New(rand.NewPCG(uint64(i), 7))
 				rng.Shuffle(len(set.Docs), func(a, b int) { set.Docs[a], set.Docs[b] = set.Docs[b], set.Docs[a] })
-				p, err := New(set, c.target, Options{Args: c.args})
+				p, err := New(set.WithCells(), c.target, Options{Args: c.args})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -31,6 +31,9 @@ var goldenCases = []struct {
 	{name: "env-refs", target: "paths-sim"},
 	{name: "args-override", target: "tool-sim", args: map[string]string{"VERSION": "3.0-rc1"}},
 	{name: "hostile", target: "hostile-sim"},
+	// A cell of a matrix: the matrix's values are its args, and its
+	// Dockerfile says which cell it is.
+	{name: "matrix", target: "tools-maca-sim-3.0-2.1-rc1-beta"},
 }
 
 func TestGolden(t *testing.T) {
@@ -74,7 +77,7 @@ func planCase(t *testing.T, root, target string, args map[string]string) (*Plan,
 	if errs := recipe.Validate(set, recipe.Rules{Size: device.ParseSize}); len(errs) > 0 {
 		t.Fatalf("the case's recipes are invalid:\n%v", errs)
 	}
-	p, err := New(set, target, Options{Args: args})
+	p, err := New(set.WithCells(), target, Options{Args: args})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,9 @@ type Plan struct {
 	Target    string      `json:"target"`
 	Kind      recipe.Kind `json:"kind"`
 	TargetPos recipe.Pos  `json:"targetPos"`
+	// Cell is set when the target is a cell of a matrix: which, and its
+	// values.
+	Cell *recipe.Cell `json:"cell,omitempty"`
 	// BaseRef is the image reference the build starts from.
 	BaseRef string `json:"baseRef"`
 	// Simulated is true when the base is a stand-in for MACA; every output

@@ -68,6 +68,7 @@ func New(set *recipe.Set, target string, opts Options) (*Plan, error) {
 		Target:    doc.Name(),
 		Kind:      doc.Kind(),
 		TargetPos: r.rel(doc.Pos),
+		Cell:      doc.Cell,
 	}
 	r.describeBase()
 	if err := r.resolveArgs(); err != nil {

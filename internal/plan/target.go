@@ -65,6 +65,11 @@ func (r *resolver) chain(doc *recipe.Document) error {
 		return recipe.Errors{{Pos: h.Name.Pos, Msg: fmt.Sprintf(
 			"layer %q cannot be built on its own: it needs a base image; write a Stack with base: <image> and layers: [%s]",
 			doc.Name(), doc.Name())}}.Err()
+	case recipe.KindMatrix:
+		cells := recipe.Cells(doc)
+		return recipe.Errors{{Pos: doc.Header().Name.Pos, Msg: fmt.Sprintf(
+			"matrix %q is not one image but %d cells (%s): name one of them, or build, test, export or lock the matrix as a whole",
+			doc.Name(), len(cells), strings.Join(namesOf(cells), ", "))}}.Err()
 	case recipe.KindImage:
 		img = doc
 	case recipe.KindStack:

@@ -62,6 +62,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, t target) bool {
 		return d.bool(n, v, t)
 	case mapType:
 		return d.stringMap(n, v, t)
+	case axesType:
+		return d.axes(n, v, t)
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
@@ -144,29 +146,45 @@ func (d *decoder) bool(n *yaml.Node, v reflect.Value, t target) bool {
 // numbers or booleans (MACA_MPS_MODE: 1) and keep their source text, because
 // environment-style blocks are read that way everywhere else.
 func (d *decoder) stringMap(n *yaml.Node, v reflect.Value, t target) bool {
+	m := make(Map, 0, len(n.Content)/2)
+	ok := d.entries(n, t, "a mapping of names to values", func(name string, k, val *yaml.Node) bool {
+		s, good := d.plainScalar(val, name)
+		if good {
+			m = append(m, KV{Key: Str{Value: name, Pos: d.pos(k)}, Value: s})
+		}
+		return good
+	})
+	if n.Kind == yaml.MappingNode {
+		v.Set(reflect.ValueOf(m))
+	}
+	return ok
+}
+
+// entries calls each for every entry of a mapping whose key is good (see
+// key), and reports whether every key and every call was.
+func (d *decoder) entries(n *yaml.Node, t target, want string, each func(name string, k, val *yaml.Node) bool) bool {
 	if n.Kind != yaml.MappingNode {
-		d.mismatch(n, t, "a mapping of names to values")
+		d.mismatch(n, t, want)
 		return false
 	}
-	m := make(Map, 0, len(n.Content)/2)
 	seen := map[string]*yaml.Node{}
 	ok := true
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
-		key, kok := d.key(k, seen, t.key)
-		if !kok {
-			ok = false
-			continue
-		}
-		if val.Kind != yaml.ScalarNode || !isPlainScalarTag(val.Tag) {
-			d.mismatch(val, target{key: key}, "a string, number or boolean")
-			ok = false
-			continue
-		}
-		m = append(m, KV{Key: Str{Value: key, Pos: d.pos(k)}, Value: Str{Value: val.Value, Pos: d.pos(val)}})
+		name, kok := d.key(k, seen, t.key)
+		ok = kok && each(name, k, val) && ok
 	}
-	v.Set(reflect.ValueOf(m))
 	return ok
+}
+
+// plainScalar reads a value that may be written as a string, number or
+// boolean, keeping its source text.
+func (d *decoder) plainScalar(n *yaml.Node, key string) (Str, bool) {
+	if n.Kind != yaml.ScalarNode || !isPlainScalarTag(n.Tag) {
+		d.mismatch(n, target{key: key}, "a string, number or boolean")
+		return Str{}, false
+	}
+	return Str{Value: n.Value, Pos: d.pos(n)}, true
 }
 
 func isPlainScalarTag(tag string) bool {

@@ -23,6 +23,7 @@ func kinds() []kindType {
 		{KindImage, reflect.TypeFor[Image]()},
 		{KindLayer, reflect.TypeFor[Layer]()},
 		{KindStack, reflect.TypeFor[Stack]()},
+		{KindMatrix, reflect.TypeFor[Matrix]()},
 	}
 }
 
@@ -39,6 +40,8 @@ func (d *Document) Kind() Kind {
 		return KindLayer
 	case d.Stack != nil:
 		return KindStack
+	case d.Matrix != nil:
+		return KindMatrix
 	}
 	return ""
 }
@@ -188,6 +191,8 @@ func (d *decoder) document(n *yaml.Node) *Document {
 		doc.Layer = x
 	case *Stack:
 		doc.Stack = x
+	case *Matrix:
+		doc.Matrix = x
 	}
 	return doc
 }

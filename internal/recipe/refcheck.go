@@ -16,7 +16,9 @@ type scope struct {
 	outer map[string]bool
 	// env are the variables set before this point, for env values.
 	env map[string]bool
-	// in names the stack a layer is checked in, for messages.
+	// in names the stack a layer is checked in, for messages: `stack "x"`,
+	// or for the cells of a matrix, which all read the same names,
+	// `matrix "m"`.
 	in string
 	// test is set inside a smoke test, whose env the runners pass to the
 	// container as it is: only arguments, substituted when planning, can
@@ -57,6 +59,9 @@ func (v *validator) checkRefs() {
 			v.stackRefs(d)
 		}
 	}
+	for _, c := range v.cells {
+		v.stackRefs(c)
+	}
 }
 
 func (v *validator) layerRefs(d *Document) {
@@ -82,7 +87,10 @@ func (v *validator) layerRefs(d *Document) {
 			outer = with(outer, mapKeys(l.Layer.Args))
 			env = with(env, envKeys(l.Layer.Env, l.Layer.Steps))
 		}
-		sc := &scope{outer: outer, args: with(outer, mapKeys(d.Layer.Args)), env: env, in: st.Name()}
+		sc := &scope{outer: outer, args: with(outer, mapKeys(d.Layer.Args)), env: env, in: "stack " + quote(st.Name())}
+		if st.Cell != nil {
+			sc.in = "matrix " + quote(st.Cell.Matrix)
+		}
 		v.walkRefs(reflect.ValueOf(d.Layer).Elem(), "", sc)
 	}
 }
@@ -252,7 +260,7 @@ func (v *validator) refs(s Str, field string, args, env map[string]bool, in stri
 			msg = fmt.Sprintf("${%s} is neither a declared arg nor a variable set before", r.Name)
 		}
 		if in != "" {
-			msg += fmt.Sprintf(" (in stack %s)", quote(in))
+			msg += " (in " + in + ")"
 		}
 		v.refError(s.Pos, field, msg+didYouMean(r.Name, slices.Sorted(maps.Keys(with(args, env)))))
 	}

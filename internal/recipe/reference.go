@@ -23,14 +23,16 @@ func FormatReference() ([]byte, error) {
 		return nil, fmt.Errorf("parsing the reference template: %w", err)
 	}
 	data := map[string]any{
-		"APIVersion":     APIVersion,
-		"Builtins":       "`" + strings.Join(BuiltinArgs(), "`, `") + "`",
-		"InheritedEnv":   "`" + strings.Join(InheritedEnv(), "`, `") + "`",
-		"MaxFileSize":    MaxFileSize,
-		"MaxDocuments":   MaxDocuments,
-		"MaxDepth":       MaxDepth,
-		"MaxTreeEntries": MaxTreeEntries,
-		"Types":          referenceTables(),
+		"APIVersion":      APIVersion,
+		"Builtins":        "`" + strings.Join(BuiltinArgs(), "`, `") + "`",
+		"InheritedEnv":    "`" + strings.Join(InheritedEnv(), "`, `") + "`",
+		"MaxFileSize":     MaxFileSize,
+		"MaxDocuments":    MaxDocuments,
+		"MaxDepth":        MaxDepth,
+		"MaxTreeEntries":  MaxTreeEntries,
+		"MaxCells":        MaxCells,
+		"MaxCombinations": MaxCombinations,
+		"Types":           referenceTables(),
 	}
 	var b bytes.Buffer
 	if err := tmpl.Execute(&b, data); err != nil {
@@ -73,7 +75,7 @@ func referenceTables() string {
 
 func isScalarType(t reflect.Type) bool {
 	switch t {
-	case strType, intType, floatType, boolType, durationType, mapType, posType:
+	case strType, intType, floatType, boolType, durationType, mapType, axesType, posType:
 		return true
 	}
 	return false
@@ -132,10 +134,10 @@ func refsColumn(f *fieldInfo) string {
 }
 
 func holdsText(t reflect.Type) bool {
-	for t != mapType && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice) {
+	for t != mapType && t != axesType && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice) {
 		t = t.Elem()
 	}
-	return t == strType || t == mapType
+	return t == strType || t == mapType || t == axesType
 }
 
 // typeName renders a field type for the reference tables.
@@ -153,6 +155,8 @@ func typeName(t reflect.Type) string {
 		return "duration"
 	case mapType:
 		return "map of string"
+	case axesType:
+		return "map of list of string"
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

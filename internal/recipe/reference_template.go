@@ -16,6 +16,9 @@ document starts with ` + "`apiVersion: {{.APIVersion}}`" + ` and a ` + "`kind`" 
   helper stages, requirements on the base, smoke tests.
 - **Stack**: what gets built: a base Image plus Layers in order, argument overrides,
   tags and smoke tests of the whole.
+- **Matrix**: a stack over several bases and argument values at once: each
+  combination is a cell, a Stack of its own that is planned, locked, built and tested
+  like any other.
 
 Base images live under ` + "`images/`" + `, layers and stacks under ` + "`recipes/`" + `; every
 ` + "`*.yaml`" + ` and ` + "`*.yml`" + ` file below them is read. The images and recipes of macabox
@@ -73,6 +76,33 @@ base: maca-3.0
 layers: [mineru]
 tags: ["localhost:5000/mineru:${MINERU_VERSION}"]
 ` + "```" + `
+
+The same layer on two MACA lines and several releases, as a matrix of four cells:
+
+` + "```yaml" + `
+apiVersion: {{.APIVersion}}
+kind: Image
+name: maca-3.1
+from: cr.metax-tech.com/public-ai-release/maca/vllm:maca.ai3.1.0.7-torch2.6-py310-ubuntu22.04-amd64
+maca: {version: 3.1.0.7}
+python: {path: /opt/conda/bin/python3, version: "3.10"}
+---
+apiVersion: {{.APIVersion}}
+kind: Matrix
+name: mineru-lines
+base: [maca-3.0, maca-3.1]
+layers: [mineru]
+axes:
+  MINERU_VERSION: ["2.6.5", "2.6.8"]
+exclude:
+  - {base: maca-3.1, MINERU_VERSION: "2.6.5"}
+include:
+  - {base: maca-3.0, MINERU_VERSION: "2.5.4"}
+tags: ["localhost:5000/mineru:${MINERU_VERSION}-maca${MACA_VERSION}"]
+` + "```" + `
+
+Its cells are ` + "`mineru-lines-maca-3.0-2.6.5`" + `, ` + "`mineru-lines-maca-3.0-2.6.8`" + `,
+` + "`mineru-lines-maca-3.1-2.6.8`" + ` and ` + "`mineru-lines-maca-3.0-2.5.4`" + `.
 
 A layer with a helper stage, a pinned git checkout and a service test:
 
@@ -202,6 +232,25 @@ only and which reach no layer, build argument, log or bundle:
   (` + "`machine HOST login USER password TOKEN`" + `).
 - ` + "`run`" + ` with ` + "`secrets: [id]`" + `: the script reads ` + "`/run/secrets/<id>`" + `; the build fails when
   the secret is not given.
+
+**Matrices.** A Matrix puts the same layers on several bases and argument values.
+` + "`base`" + ` lists Images and ` + "`axes`" + ` maps args that the matrix's layers declare (and its
+` + "`args`" + ` do not set) to the values they take. Every combination is a cell, the base
+varying slowest and the axes in the order written. An ` + "`exclude`" + ` entry maps axes
+(` + "`base`" + ` or a name of ` + "`axes`" + `) to one of their values and drops every combination that
+has all of them; an ` + "`include`" + ` entry then adds one cell, naming ` + "`base`" + ` and a value
+of every axis (a value the axis does not list is allowed). A cell is a Stack of the
+matrix's layers, args, tags and smoke tests with its values as args, named after the
+matrix and its values: ` + "`<matrix>-<base>-<value>...`" + `, each value lower-cased and
+every run of characters other than letters, digits and ` + "`.`" + ` turned into ` + "`-`" + ` (so
+` + "`2.6.0+metax3.1`" + ` gives ` + "`2.6.0-metax3.1`" + `). The name depends on the cell's values
+alone, and must be a valid name that no other document and no other cell has. Name a
+cell wherever a stack is named; its lock is ` + "`<cell>.lock.yaml`" + ` beside the matrix.
+` + "`macabox build`" + `, ` + "`test`" + `, ` + "`export`" + ` and ` + "`lock`" + ` also take the matrix's name and
+do every cell. The tags must differ between cells: refer to an axis or to
+` + "`${MACA_VERSION}`" + `; without tags a cell is ` + "`macabox.local/<cell>:latest`" + `. A matrix may
+span at most {{.MaxCombinations}} combinations before ` + "`exclude`" + ` and hold at most
+{{.MaxCells}} cells.
 
 **Grounded values.** A pinned value (a version, label, ref, tag or URL) cites where it
 is shown: a step's ` + "`source`" + ` for what the step writes, the document's ` + "`source`" + ` for arg

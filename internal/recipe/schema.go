@@ -64,6 +64,15 @@ func (g *schemaGen) typeSchema(t reflect.Type) map[string]any {
 			"type":                 "object",
 			"additionalProperties": map[string]any{"type": []string{"string", "number", "boolean"}},
 		}
+	case axesType:
+		return map[string]any{
+			"type": "object",
+			"additionalProperties": map[string]any{
+				"type":     "array",
+				"minItems": 1,
+				"items":    map[string]any{"type": []string{"string", "number", "boolean"}},
+			},
+		}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

@@ -25,13 +25,14 @@ import "io/fs"
 // APIVersion is the only recipe format version this release reads.
 const APIVersion = "macabox/v1"
 
-// Kind names the three document kinds.
+// Kind names the document kinds.
 type Kind string
 
 const (
-	KindImage Kind = "Image"
-	KindLayer Kind = "Layer"
-	KindStack Kind = "Stack"
+	KindImage  Kind = "Image"
+	KindLayer  Kind = "Layer"
+	KindStack  Kind = "Stack"
+	KindMatrix Kind = "Matrix"
 )
 
 // Pos is a place in a recipe file.
@@ -95,7 +96,7 @@ func (m Map) Get(key string) (KV, bool) {
 // Header is what every document starts with.
 type Header struct {
 	APIVersion  Str    `yaml:"apiVersion" required:"true" vars:"none" doc:"recipe format version; must be macabox/v1"`
-	Kind        Str    `yaml:"kind" required:"true" enum:"Image,Layer,Stack" vars:"none" doc:"document kind"`
+	Kind        Str    `yaml:"kind" required:"true" enum:"Image,Layer,Stack,Matrix" vars:"none" doc:"document kind"`
 	Name        Str    `yaml:"name" required:"true" vars:"none" text:"line" doc:"unique name across images/ and recipes/ (lowercase letters, digits, '.', '-')"`
 	Description Str    `yaml:"description" vars:"none" text:"paragraph" doc:"one paragraph shown in docs, bundles and list output"`
 	About       *About `yaml:"about" doc:"what the recipe is for; fills a bundle's ISSUE.md and README"`
@@ -125,7 +126,8 @@ type Link struct {
 	URL   Str `yaml:"url" required:"true" vars:"none" text:"line" doc:"absolute http(s) URL"`
 }
 
-// Document is one parsed YAML document: exactly one of Image, Layer, Stack is set.
+// Document is one parsed YAML document: exactly one of Image, Layer, Stack,
+// Matrix is set.
 type Document struct {
 	File string
 	// Embedded is set for a document read from an fs.FS (the catalog built
@@ -136,6 +138,10 @@ type Document struct {
 	Image    *Image
 	Layer    *Layer
 	Stack    *Stack
+	Matrix   *Matrix
+	// Cell is set on a Stack that no file holds but a Matrix makes (see
+	// Cells): it says which matrix, and the values that made it.
+	Cell *Cell
 }
 
 // EmbeddedFile is where a document read from an fs.FS came from.
@@ -154,6 +160,8 @@ func (d *Document) Header() *Header {
 		return &d.Layer.Header
 	case d.Stack != nil:
 		return &d.Stack.Header
+	case d.Matrix != nil:
+		return &d.Matrix.Header
 	}
 	return nil
 }

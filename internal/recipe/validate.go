@@ -51,6 +51,7 @@ type validator struct {
 	kindNames map[Kind][]string    // names of each kind, for did-you-mean hints
 	stacksOf  map[*Document][]*Document
 	reported  map[Error]bool // reference errors, which several contexts may find
+	cells     []*Document    // the cells of the matrices, checked as stacks
 	regexps   map[string]compiled
 	rules     Rules
 }
@@ -92,6 +93,8 @@ func (v *validator) document(d *Document) {
 		v.layer(d, d.Layer)
 	case d.Stack != nil:
 		v.stack(d, d.Stack)
+	case d.Matrix != nil:
+		v.matrix(d, d.Matrix)
 	}
 }
 

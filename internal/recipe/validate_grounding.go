@@ -31,6 +31,8 @@ func (v *validator) grounding(d *Document) {
 		args, stages, steps = d.Layer.Args, d.Layer.Stages, d.Layer.Steps
 	case d.Stack != nil:
 		args = d.Stack.Args
+	case d.Matrix != nil:
+		args = matrixNames(d.Matrix)
 	}
 	for _, kv := range args {
 		names = append(names, kv.Key.Value)
