@@ -336,7 +336,7 @@ bench_size() {
 bench_go() {
 	printf '\nGo benchmarks\n'
 	go test ./internal/recipe -run '^$' -bench 'Validate1000|Load' -benchmem -count 3 | grep -E '^Benchmark'
-	go test ./internal/smoke -run '^$' -bench 'ExecOverhead' -benchtime 3x -count 1 | grep -E '^Benchmark'
+	go test ./internal/smoke/runner -run '^$' -bench 'ExecOverhead' -benchtime 3x -count 1 | grep -E '^Benchmark'
 }
 
 session_up

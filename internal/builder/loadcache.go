@@ -22,7 +22,8 @@ const keepLoads = 8
 // loadCache is an OCI content store on the local disk that images bound for
 // Docker pass through. BuildKit exports into it only the blobs it lacks, so
 // a rebuild that changed the top layer sends that layer alone over the
-// session, the slow part of a load (see docs/benchmarks.md); the image then
+// session, which costs about as much as Docker's load of it (see
+// docs/benchmarks.md); the image then
 // goes from the disk into Docker's image load. Several processes may share
 // it: blobs appear by atomic rename, and a shared file lock, held from the
 // export to the end of the load, keeps the clean-up away from blobs in use.
