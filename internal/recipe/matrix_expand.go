@@ -15,6 +15,11 @@ type combo []Str
 // layers and args the cells name.
 func expand(d *Document) ([]*Document, Errors) {
 	m := d.Matrix
+	if m.Header.Name.Value == "" {
+		// The missing name is the header's problem, reported there; cells
+		// named after nothing would only repeat it, without a position.
+		return nil, nil
+	}
 	var errs errorList
 	axes, total := axesOf(d, &errs)
 	excluded := checkExclude(m, axes, &errs)
