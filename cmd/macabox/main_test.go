@@ -11,11 +11,12 @@ import (
 	"github.com/ccf-ai-infra/macabox/internal/cli"
 )
 
-// TestHelperStuck is not a test: TestSecondSignalQuits runs it in a child
-// process as a command that never looks at its context.
-func TestHelperStuck(t *testing.T) {
+// With MACABOX_MAIN_HELPER set, the test binary is not a test: it is the
+// command TestSecondSignalQuits runs in a child process, one that never
+// looks at its context.
+func TestMain(m *testing.M) {
 	if os.Getenv("MACABOX_MAIN_HELPER") == "" {
-		t.Skip("helper process for TestSecondSignalQuits")
+		os.Exit(m.Run())
 	}
 	run(nil, func(context.Context, []string, cli.Streams) int {
 		os.Stdout.WriteString("started\n")
@@ -26,7 +27,7 @@ func TestHelperStuck(t *testing.T) {
 // TestSecondSignalQuits: work stuck where cancellation cannot reach it (a
 // read from a FIFO, a hung daemon) still ends at the second Ctrl-C.
 func TestSecondSignalQuits(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperStuck$")
+	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "MACABOX_MAIN_HELPER=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
