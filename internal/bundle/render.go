@@ -72,7 +72,7 @@ func (in *contents) files() (Files, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	expected, err := marshalJSON(in.Expected)
+	expected, err := escape.MarshalJSON(in.Expected)
 	if err != nil {
 		return nil, nil, err
 	}

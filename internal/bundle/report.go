@@ -143,7 +143,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		}
 		out.Smoke = json.RawMessage(bytes.TrimSpace(b.Bytes()))
 	}
-	data, err := marshalJSON(out)
+	data, err := escape.MarshalJSON(out)
 	if err != nil {
 		return err
 	}

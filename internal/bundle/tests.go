@@ -30,7 +30,7 @@ func encodeTests(target, simulated string, tests []smoke.Test) ([]byte, error) {
 	if tests == nil {
 		tests = []smoke.Test{}
 	}
-	return marshalJSON(testsFile{Schema: TestsSchema, Target: target, Simulated: simulated, Tests: tests})
+	return escape.MarshalJSON(testsFile{Schema: TestsSchema, Target: target, Simulated: simulated, Tests: tests})
 }
 
 // decodeTests reads tests.json back.
@@ -53,18 +53,4 @@ func decodeTests(data []byte) (string, []smoke.Test, error) {
 		}
 	}
 	return f.Target, f.Tests, nil
-}
-
-// marshalJSON is the one JSON form bundles and reports use: indented, no
-// HTML escaping (patterns hold < and >), the characters that act in a
-// terminal escaped (see escape.JSON), a final newline.
-func marshalJSON(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return escape.JSON(b.Bytes()), nil
 }

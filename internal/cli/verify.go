@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -67,11 +66,11 @@ func runVerify(ctx context.Context, o *verifyOptions, s Streams) error {
 		if a := v.Statement; a != nil {
 			out["statement"] = map[string]string{"image": a.Image, "imageDigest": a.ImageDigest, "sha256sums": a.SumsSHA256}
 		}
-		data, err := json.MarshalIndent(out, "", "  ")
+		data, err := escape.MarshalJSON(out)
 		if err != nil {
 			return err
 		}
-		if _, err := s.Out.Write(append(escape.JSON(data), '\n')); err != nil {
+		if _, err := s.Out.Write(data); err != nil {
 			return err
 		}
 	} else {

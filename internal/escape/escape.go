@@ -13,6 +13,7 @@ package escape
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"reflect"
@@ -274,6 +275,20 @@ func JSON(encoded []byte) []byte {
 		b.WriteRune(r)
 	}
 	return b.Bytes()
+}
+
+// MarshalJSON is the one JSON form macabox writes for people and tools to
+// read: indented, no HTML escaping (patterns and outputs hold < and >), the
+// characters that act in a terminal escaped (see JSON), a final newline.
+func MarshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return JSON(b.Bytes()), nil
 }
 
 // acts reports the characters beyond ASCII that do something rather than

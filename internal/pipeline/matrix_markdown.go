@@ -2,8 +2,6 @@ package pipeline
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -45,14 +43,11 @@ func writeSummary(s *MatrixSummary, specs []smoke.ReportSpec, out, errw io.Write
 
 // WriteJSON writes the summary as indented JSON.
 func (s *MatrixSummary) WriteJSON(w io.Writer) error {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
+	data, err := escape.MarshalJSON(s)
+	if err != nil {
 		return err
 	}
-	_, err := w.Write(escape.JSON(b.Bytes()))
+	_, err = w.Write(data)
 	return err
 }
 

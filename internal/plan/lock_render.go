@@ -30,8 +30,7 @@ func lockedAptCommands(d *dockerfile, o origin, a *AptStep) []shellCmd {
 // lockedDnfCommands installs the locked set by full NEVRA; dnf names a pin
 // it cannot find.
 func lockedDnfCommands(d *dockerfile, o origin, n *DnfStep) []shellCmd {
-	cmds := dnfCommands(d, o, &DnfStep{Repos: n.Repos, Packages: n.Pinned})
-	return cmds
+	return dnfCommands(d, o, &DnfStep{Repos: n.Repos, Packages: n.Pinned})
 }
 
 // lockedPipCommands installs the locked set in hash-checking mode without
@@ -49,18 +48,7 @@ func lockedPipCommands(d *dockerfile, o origin, p *PipStep) []shellCmd {
 		lines = append(lines, req+" --hash=sha256:"+w.SHA256)
 	}
 	args := []string{"--require-hashes", "--no-deps"}
-	if p.Index != "" {
-		d.check(o, "index", p.Index)
-		args = append(args, "--index-url "+shQuote(p.Index))
-	}
-	for _, u := range p.ExtraIndex {
-		d.check(o, "extraIndex", u)
-		args = append(args, "--extra-index-url "+shQuote(u))
-	}
-	for _, h := range p.TrustedHosts {
-		d.check(o, "trustedHosts", h)
-		args = append(args, "--trusted-host "+shQuote(h))
-	}
+	args = append(args, pipIndexArgs(d, o, p)...)
 	args = append(args, `-r "$macabox_req"`)
 	return []shellCmd{
 		cmd(`macabox_req="$(mktemp)"`),

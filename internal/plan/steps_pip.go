@@ -29,18 +29,7 @@ func pipCommands(d *dockerfile, o origin, p *PipStep) []shellCmd {
 	if p.NoDeps {
 		args = append(args, "--no-deps")
 	}
-	if p.Index != "" {
-		d.check(o, "index", p.Index)
-		args = append(args, "--index-url "+shQuote(p.Index))
-	}
-	for _, u := range p.ExtraIndex {
-		d.check(o, "extraIndex", u)
-		args = append(args, "--extra-index-url "+shQuote(u))
-	}
-	for _, h := range p.TrustedHosts {
-		d.check(o, "trustedHosts", h)
-		args = append(args, "--trusted-host "+shQuote(h))
-	}
+	args = append(args, pipIndexArgs(d, o, p)...)
 	if len(p.Keep) > 0 {
 		args = append([]string{`--constraint "$macabox_keep"`}, args...)
 	}
@@ -79,4 +68,23 @@ func pipEnvOf(p *PipStep) string {
 		return pipEnv
 	}
 	return pipEnv + " NETRC=/run/secrets/" + p.Netrc
+}
+
+// pipIndexArgs are the options that say where pip looks, the same for a
+// resolving install and a locked one.
+func pipIndexArgs(d *dockerfile, o origin, p *PipStep) []string {
+	var args []string
+	if p.Index != "" {
+		d.check(o, "index", p.Index)
+		args = append(args, "--index-url "+shQuote(p.Index))
+	}
+	for _, u := range p.ExtraIndex {
+		d.check(o, "extraIndex", u)
+		args = append(args, "--extra-index-url "+shQuote(u))
+	}
+	for _, h := range p.TrustedHosts {
+		d.check(o, "trustedHosts", h)
+		args = append(args, "--trusted-host "+shQuote(h))
+	}
+	return args
 }

@@ -122,9 +122,14 @@ func readRegular(path string, info fs.FileInfo, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r := io.Reader(f)
+	return readUpTo(f, limit)
+}
+
+// readUpTo reads r to its end, or up to limit bytes when limit is not
+// negative.
+func readUpTo(r io.Reader, limit int64) ([]byte, error) {
 	if limit >= 0 {
-		r = io.LimitReader(f, limit)
+		r = io.LimitReader(r, limit)
 	}
 	return io.ReadAll(r)
 }

@@ -3,7 +3,6 @@ package recipe
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 )
@@ -75,11 +74,7 @@ func readFSFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r := io.Reader(f)
-	if limit >= 0 {
-		r = io.LimitReader(f, limit)
-	}
-	return io.ReadAll(r)
+	return readUpTo(f, limit)
 }
 
 // LockOf is where the lock of the target d defines lives in d's fs.FS:
