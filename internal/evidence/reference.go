@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ccf-ai-infra/macabox/internal/escape"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,7 +149,7 @@ func NewReference(target string, t smoke.Test, res smoke.Result, prov Provenance
 
 // Marshal is the reference file's content: indented JSON, keys in a fixed
 // order, a final newline, so that a recorded file diffs well in review.
-func (r *Reference) Marshal() ([]byte, error) { return indentJSON(r) }
+func (r *Reference) Marshal() ([]byte, error) { return escape.MarshalJSON(r) }
 
 // ParseReference reads a reference file's content.
 func ParseReference(data []byte) (*Reference, error) {

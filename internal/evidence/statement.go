@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ccf-ai-infra/macabox/internal/escape"
 	"strings"
 
 	ita1 "github.com/in-toto/attestation/go/v1"
@@ -202,20 +203,7 @@ func canonicalJSON(data []byte) ([]byte, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
-	return indentJSON(v)
-}
-
-// indentJSON is the one JSON form evidence files take: indented, no HTML
-// escaping (outputs and patterns hold < and >), a final newline.
-func indentJSON(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return escape.MarshalJSON(v)
 }
 
 // SHA256 is the hex digest of data, as bundles name files.
