@@ -7,13 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ccf-ai-infra/macabox/internal/escape"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/ccf-ai-infra/macabox/internal/compare"
+	"github.com/ccf-ai-infra/macabox/internal/escape"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
 

@@ -7,12 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ccf-ai-infra/macabox/internal/escape"
 	"strings"
 
 	ita1 "github.com/in-toto/attestation/go/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/ccf-ai-infra/macabox/internal/escape"
 )
 
 // StatementName is the in-toto statement's file in a bundle. It is the one
