@@ -12,6 +12,8 @@ import (
 	"github.com/gofrs/flock"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ccf-ai-infra/macabox/internal/replacefile"
 )
 
 // keepLoads is how many of the images loaded last the load cache keeps the
@@ -93,21 +95,7 @@ func (c *loadCache) record(manifest digest.Digest) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(c.dir, "loads-*.json")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(raw)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), c.recordsPath())
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	return replacefile.Write(c.recordsPath(), raw, 0o644)
 }
 
 // prune removes every blob that no manifest of the last keepLoads loads

@@ -19,6 +19,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/ccf-ai-infra/macabox/internal/imageref"
+	"github.com/ccf-ai-infra/macabox/internal/replacefile"
 )
 
 // lockedFormat names the canonical form hashed into a locked-inputs digest;
@@ -106,11 +107,7 @@ func (x lockedIndex) record(e lockedEntry) error {
 	if err != nil {
 		return err
 	}
-	tmp := x.path + ".tmp"
-	if err := os.WriteFile(tmp, raw, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, x.path)
+	return replacefile.Write(x.path, raw, 0o644)
 }
 
 // errNotThere says an output does not hold the recorded image, so the

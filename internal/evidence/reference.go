@@ -14,6 +14,7 @@ import (
 
 	"github.com/ccf-ai-infra/macabox/internal/compare"
 	"github.com/ccf-ai-infra/macabox/internal/escape"
+	"github.com/ccf-ai-infra/macabox/internal/replacefile"
 	"github.com/ccf-ai-infra/macabox/internal/smoke"
 )
 
@@ -240,24 +241,6 @@ func WriteReference(dir string, r *Reference) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
 	path := filepath.Join(dir, FileName(r.Test))
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return "", err
-	}
-	return path, os.Rename(f.Name(), path)
+	return path, replacefile.Write(path, data, 0o644)
 }

@@ -8,13 +8,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/ccf-ai-infra/macabox/internal/builder"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
+	"github.com/ccf-ai-infra/macabox/internal/replacefile"
 )
 
 // LockOptions are `macabox lock TARGET...`.
@@ -323,27 +323,8 @@ func writeLock(file string, l *recipe.Lock) (bool, error) {
 		return false, nil
 	}
 	// The lock of a catalog target may be the first file of its folder in
-	// the user's tree.
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		return false, err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
-	if err != nil {
-		return false, err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return false, err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return false, err
-	}
-	if err := tmp.Close(); err != nil {
-		return false, err
-	}
-	return true, os.Rename(tmp.Name(), file)
+	// the user's tree: replacefile makes the folder.
+	return true, replacefile.Write(file, data, 0o644)
 }
 
 // LockStatus says whether target of set has a lock and whether it is
