@@ -1,16 +1,14 @@
 package cli
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
-	"unicode/utf16"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ccf-ai-infra/macabox/internal/escape"
 	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
@@ -58,13 +56,11 @@ func runList(o *listOptions, s Streams) error {
 		printRecipeErrors(s.Err, errs)
 	}
 	if o.json {
-		var b bytes.Buffer
-		enc := json.NewEncoder(&b)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(entries); err != nil {
+		data, err := escape.MarshalJSON(entries)
+		if err != nil {
 			return err
 		}
-		_, err := s.Out.Write(escapeJSON(b.Bytes()))
+		_, err = s.Out.Write(data)
 		return err
 	}
 	// Recipes are listed before they are validated, so a value may hold
@@ -98,29 +94,4 @@ func runList(o *listOptions, s Streams) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s:%d\n", name, kind, base, lock, origin, recipe.Escape(e.File), e.Line)
 	}
 	return tw.Flush()
-}
-
-// escapeJSON writes every character of encoded JSON that does not print as
-// itself as a \u escape. encoding/json escapes only some of them (not DEL,
-// the C1 controls or bidi controls such as U+202E), and a terminal or a log
-// would act on the rest. Outside strings JSON is ASCII, so this changes no
-// value, only how it is spelt.
-func escapeJSON(data []byte) []byte {
-	s := string(data)
-	if recipe.Printable(strings.ReplaceAll(s, "\n", "")) {
-		return data
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n' || recipe.Printable(string(r)):
-			b.WriteRune(r)
-		case r > 0xFFFF:
-			r1, r2 := utf16.EncodeRune(r)
-			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
-		default:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		}
-	}
-	return []byte(b.String())
 }

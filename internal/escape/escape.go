@@ -18,6 +18,8 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -257,24 +259,36 @@ func URL(s string) string {
 	return b.String()
 }
 
-// JSON is encoded JSON with the characters left in its strings that act
-// in a terminal or an editor escaped as \uXXXX: C1 controls and
-// bidirectional controls, which encoding/json keeps as they are (it
-// escapes the C0 controls and makes invalid UTF-8 U+FFFD itself). The
-// value it encodes is unchanged.
+// JSON is encoded JSON with every character left in its strings that does
+// not print as itself escaped as \uXXXX: DEL, C1 controls, format
+// characters (bidirectional controls, zero-width ones) and line and
+// paragraph separators, which encoding/json keeps as they are (it escapes
+// the C0 controls and makes invalid UTF-8 U+FFFD itself). A terminal, a log
+// or an editor would act on them, or show nothing. Outside strings JSON is
+// ASCII, so the value it encodes is unchanged.
 func JSON(encoded []byte) []byte {
-	if !bytes.ContainsFunc(encoded, acts) {
+	if !bytes.ContainsFunc(encoded, hidden) {
 		return encoded
 	}
 	var b bytes.Buffer
 	for _, r := range string(encoded) {
-		if acts(r) {
+		switch {
+		case !hidden(r):
+			b.WriteRune(r)
+		case r > 0xffff:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+		default:
 			fmt.Fprintf(&b, `\u%04x`, r)
-			continue
 		}
-		b.WriteRune(r)
 	}
 	return b.Bytes()
+}
+
+// hidden reports the characters JSON output escapes: those that do not
+// print as themselves, but for the line breaks of its layout.
+func hidden(r rune) bool {
+	return r != '\n' && (r == 0x7f || r >= 0x80 && unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp))
 }
 
 // MarshalJSON is the one JSON form macabox writes for people and tools to
