@@ -2,7 +2,7 @@
 // position on every field, and pure validation that reports every problem at
 // once.
 //
-// The flow is Load (or LoadFile, LoadTree, LoadPaths) → Validate → the
+// The flow is Load (or LoadTree, LoadPaths, LoadFS) → Validate → the
 // planner. Loading decodes through yaml.Node by hand, driven by the struct
 // tags of the model in types.go; the JSON Schema (JSONSchema) and the format
 // reference (FormatReference) are generated from the same tags, and

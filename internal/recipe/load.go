@@ -54,17 +54,10 @@ func (d *Document) Name() string {
 	return ""
 }
 
-// LoadFile reads and decodes every document of a recipe file. Problems with the
-// recipe are returned as Errors; the documents that could be read are returned
-// alongside them, so that validation can still report further problems in the
-// same run. Files larger than MaxFileSize are refused without reading them.
-// The file is read under the rules of LoadPaths, its folder being the one it
-// is in.
-func LoadFile(path string) ([]*Document, error) {
-	return loadFile(recipeFile{path: filepath.Clean(path), folder: filepath.Dir(path)})
-}
-
-// loadFile checks that f may be read (see LoadPaths) and loads it.
+// loadFile checks that f may be read (see LoadPaths) and loads it: every
+// document of the file, with the problems found as Errors beside those
+// that could be read, so that validation can still report further problems
+// in the same run. Files larger than MaxFileSize are refused unread.
 func loadFile(f recipeFile) ([]*Document, error) {
 	problem := func(format string, args ...any) ([]*Document, error) {
 		return nil, Errors{{Pos: Pos{File: f.path, Line: 1, Col: 1}, Msg: fmt.Sprintf(format, args...)}}
@@ -111,7 +104,7 @@ func loadFile(f recipeFile) ([]*Document, error) {
 }
 
 // Load decodes every document in data; file names the source in positions.
-// Empty documents are skipped. See LoadFile for what is returned on error.
+// Empty documents are skipped. See loadFile for what is returned on error.
 func Load(file string, data []byte) ([]*Document, error) {
 	errs := &errorList{}
 	docs := load(file, data, errs)

@@ -33,11 +33,6 @@ func NewResult(t Test, obs Observation, v Verdict, d time.Duration) Result {
 	return res
 }
 
-// gatedResult is the result of a test the device gate stopped.
-func gatedResult(t Test, v Verdict) Result {
-	return NewResult(t, Observation{}, v, 0)
-}
-
 // ExpectedFailure applies a test's xfail mark to its verdict: a failure (or a
 // test that could not be judged) becomes an expected failure, and a pass
 // becomes a failure, since the gap the mark describes has closed and the

@@ -3,7 +3,6 @@ package smoke
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -272,13 +271,4 @@ func WantExit(e *Expect) int {
 // WantExists says whether a file or variable must exist (default yes).
 func WantExists(e *Expect) bool {
 	return e == nil || e.Exists == nil || *e.Exists
-}
-
-// oneLine squeezes a possibly multi-line command into one line for headings.
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i] + " …"
-	}
-	return s
 }
