@@ -128,6 +128,9 @@ type Result struct {
 	// solve, every output already holding it.
 	LockedInputs    string
 	FromLockedIndex bool
+	// FromExportMemo says the export was skipped: the export memo knew the
+	// image this build's result exports to, and every output held it.
+	FromExportMemo bool
 	// Loaded is what Docker reported after a load.
 	Loaded []string
 	// AlreadyLoaded says Docker held the image before the build: the load
@@ -176,12 +179,34 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 		}
 		return res, err
 	}
+	var pr *probe
+	if b.memoUsable(req) {
+		var err error
+		if pr, err = b.probe(ctx, req); err != nil {
+			return nil, err
+		}
+		res, ok, err := b.fromMemo(ctx, req, pr)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			res.LockedInputs = req.LockedInputs()
+			b.recordLocked(req, res)
+			res.Duration = time.Since(start)
+			return res, nil
+		}
+	}
 	opt, x, err := b.solveOpt(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	defer x.release()
 	tap := req.Progress.tap()
+	if pr != nil {
+		// The probe showed the build; this solve repeats it from the
+		// cache, and only the export is news.
+		tap = req.Progress.repeatTap()
+	}
 	resp, err := b.bk.Solve(ctx, nil, opt, tap.ch)
 	tap.wait()
 	loaded, loadErr := finishLoads(x.loads, err)
@@ -194,10 +219,15 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	if loadErr != nil {
 		return nil, loadErr
 	}
-	res, err := b.result(req, resp, tap)
+	shown := tap
+	if pr != nil {
+		shown = pr.tap
+	}
+	res, err := b.result(req, resp, shown)
 	if err != nil {
 		return nil, err
 	}
+	b.recordExport(req, pr, tap, res)
 	for _, dir := range x.layouts {
 		if err := indexLayout(dir, resp.ExporterResponse); err != nil {
 			return nil, err

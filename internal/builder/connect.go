@@ -50,6 +50,9 @@ type ConnectOptions struct {
 	// LockedIndex is the file that records which image each locked build
 	// produced (see Builder.shortCircuit); "" never skips a solve.
 	LockedIndex string
+	// ExportMemo is the file that records which image the export of each
+	// result produced (see memo.go); "" exports on every build.
+	ExportMemo string
 }
 
 // Builder is a connection to one BuildKit instance and what it can do.
@@ -58,8 +61,9 @@ type Builder struct {
 	bk     *bkclient.Client
 	caps   Capabilities
 	docker *dockerAPI
-	// loadCache and lockedIndex are the ConnectOptions of the same names.
-	loadCache, lockedIndex string
+	// loadCache, lockedIndex and exportMemo are the ConnectOptions of the
+	// same names.
+	loadCache, lockedIndex, exportMemo string
 }
 
 // ResolveAddr picks the builder address: the --builder flag, else
@@ -86,7 +90,7 @@ func Connect(ctx context.Context, addr string, opts ConnectOptions) (*Builder, e
 	if timeout <= 0 {
 		timeout = defaultDialTimeout
 	}
-	b := &Builder{addr: addr, docker: newDockerAPI(opts.Docker), loadCache: opts.LoadCache, lockedIndex: opts.LockedIndex}
+	b := &Builder{addr: addr, docker: newDockerAPI(opts.Docker), loadCache: opts.LoadCache, lockedIndex: opts.LockedIndex, exportMemo: opts.ExportMemo}
 	var err error
 	if addr == DockerAddr {
 		err = b.connectDocker(ctx, timeout)

@@ -42,6 +42,22 @@ func (r loadReport) String() string {
 	return s
 }
 
+// hasImage reports whether Docker holds the image whose ID is id.
+func (d *dockerAPI) hasImage(ctx context.Context, id string) (bool, error) {
+	dc, err := d.client()
+	if err != nil {
+		return false, err
+	}
+	got, err := dc.Image(ctx, id)
+	if errors.Is(err, docker.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return got.ID == id, nil
+}
+
 // loadLayout puts the image im into Docker under tags. The image Docker
 // names by its config digest is the very image built (the ID is that
 // digest), so when Docker holds it already, tagging is the whole load.

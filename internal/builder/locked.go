@@ -8,26 +8,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
 	"sort"
 	"time"
 
-	"github.com/gofrs/flock"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
-
-	"github.com/ccf-ai-infra/macabox/internal/imageref"
-	"github.com/ccf-ai-infra/macabox/internal/replacefile"
 )
 
 // lockedFormat names the canonical form hashed into a locked-inputs digest;
 // change it whenever that form changes.
 const lockedFormat = "macabox-locked/v1"
-
-// maxLockedEntries bounds the locked index; the oldest entries go first.
-const maxLockedEntries = 256
 
 // LockedInputs is the locked-inputs digest of a request: everything a
 // reproducible build of it is made of once its lock pins every input. Two
@@ -54,62 +44,6 @@ func (req Request) LockedInputs() string {
 	return digest.FromBytes(raw).String()
 }
 
-// lockedEntry records which image a locked-inputs digest produced on which
-// builder.
-type lockedEntry struct {
-	Inputs          string             `json:"inputs"`
-	Builder         string             `json:"builder"`
-	BuildKitVersion string             `json:"buildkitVersion"`
-	Manifest        ocispec.Descriptor `json:"manifest"`
-	Config          string             `json:"config"`
-	BaseDigests     map[string]string  `json:"baseDigests,omitempty"`
-	Time            time.Time          `json:"time"`
-}
-
-// lockedIndex is the small local index of locked builds, a JSON file that
-// processes update under a file lock.
-type lockedIndex struct{ path string }
-
-func (x lockedIndex) read() []lockedEntry {
-	var es []lockedEntry
-	if raw, err := os.ReadFile(x.path); err == nil {
-		_ = json.Unmarshal(raw, &es) // a damaged index only loses history
-	}
-	return es
-}
-
-func (x lockedIndex) lookup(inputs, builder, version string) (lockedEntry, bool) {
-	for _, e := range x.read() {
-		if e.Inputs == inputs && e.Builder == builder && e.BuildKitVersion == version {
-			return e, true
-		}
-	}
-	return lockedEntry{}, false
-}
-
-func (x lockedIndex) record(e lockedEntry) error {
-	if err := os.MkdirAll(filepath.Dir(x.path), 0o755); err != nil {
-		return err
-	}
-	l := flock.New(x.path + ".lock")
-	if err := l.Lock(); err != nil {
-		return err
-	}
-	defer l.Unlock()
-	es := slices.DeleteFunc(x.read(), func(o lockedEntry) bool {
-		return o.Inputs == e.Inputs && o.Builder == e.Builder && o.BuildKitVersion == e.BuildKitVersion
-	})
-	es = append([]lockedEntry{e}, es...)
-	if len(es) > maxLockedEntries {
-		es = es[:maxLockedEntries]
-	}
-	raw, err := json.MarshalIndent(es, "", "  ")
-	if err != nil {
-		return err
-	}
-	return replacefile.Write(x.path, raw, 0o644)
-}
-
 // errNotThere says an output does not hold the recorded image, so the
 // locked build must solve.
 var errNotThere = errors.New("not in the output")
@@ -125,7 +59,7 @@ func (b *Builder) shortCircuit(ctx context.Context, req Request) (res *Result, o
 	if inputs == "" || req.NoCache || b.lockedIndex == "" || len(req.Outputs) == 0 || b.caps.Docker != "" {
 		return nil, false, nil
 	}
-	e, found := lockedIndex{b.lockedIndex}.lookup(inputs, b.addr, b.caps.BuildKit)
+	e, found := buildIndex{b.lockedIndex}.lookup(inputs, b.addr, b.caps.BuildKit)
 	if !found {
 		return nil, false, nil
 	}
@@ -152,15 +86,19 @@ func (b *Builder) shortCircuit(ctx context.Context, req Request) (res *Result, o
 
 // holds checks that output o has the image of e, and finishes its naming:
 // tags in Docker, the index of an OCI directory.
-func (b *Builder) holds(ctx context.Context, o Output, req Request, e lockedEntry) error {
+func (b *Builder) holds(ctx context.Context, o Output, req Request, e indexEntry) error {
 	switch {
 	case o.Type == OutputLoad:
-		dc, err := b.docker.client()
+		has, err := b.docker.hasImage(ctx, e.Config)
 		if err != nil {
 			return err
 		}
-		if got, err := dc.Image(ctx, e.Config); err != nil || got.ID != e.Config {
+		if !has {
 			return fmt.Errorf("docker has no image %s: %w", e.Config, errNotThere)
+		}
+		dc, err := b.docker.client()
+		if err != nil {
+			return err
 		}
 		names, err := loadNames(req.Tags)
 		if err != nil {
@@ -173,26 +111,10 @@ func (b *Builder) holds(ctx context.Context, o Output, req Request, e lockedEntr
 		}
 		return nil
 	case o.Type == OutputOCI && !isTarball(o.Dest):
-		im, err := OpenLayoutImage(o.Dest, e.Manifest.Digest.String())
-		if err != nil {
-			return fmt.Errorf("%s: %v: %w", o.Dest, err, errNotThere)
+		if !layoutHolds(o.Dest, e.Manifest.Digest.String()) {
+			return fmt.Errorf("%s does not hold %s: %w", o.Dest, e.Manifest.Digest, errNotThere)
 		}
-		for _, l := range im.Manifest.Layers {
-			p, err := layoutBlobPath(o.Dest, l.Digest)
-			if err != nil {
-				return err
-			}
-			if fi, err := os.Stat(p); err != nil || fi.Size() != l.Size {
-				return fmt.Errorf("%s lacks layer %s: %w", o.Dest, l.Digest, errNotThere)
-			}
-		}
-		var names []string
-		for _, t := range req.Tags {
-			if ref, err := imageref.Parse(t); err == nil {
-				names = append(names, ref.Normalized())
-			}
-		}
-		return putIndex(o.Dest, e.Manifest, names)
+		return putIndex(o.Dest, e.Manifest, layoutNames(req.Tags))
 	case o.Type == OutputPush:
 		for _, t := range req.Tags {
 			got, err := b.ResolveImage(ctx, t, req.Platform)
@@ -219,7 +141,7 @@ func (b *Builder) recordLocked(req Request, res *Result) {
 	if err != nil || json.Unmarshal(dt, &desc) != nil || desc.Digest.String() != res.ManifestDigest {
 		return
 	}
-	_ = lockedIndex{b.lockedIndex}.record(lockedEntry{
+	_ = buildIndex{b.lockedIndex}.record(indexEntry{
 		Inputs: res.LockedInputs, Builder: b.addr, BuildKitVersion: b.caps.BuildKit,
 		Manifest: desc,
 		Config:   res.ConfigDigest, BaseDigests: res.BaseDigests, Time: time.Now().UTC(),

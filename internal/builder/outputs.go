@@ -307,6 +307,18 @@ func putIndex(dir string, desc ocispec.Descriptor, names []string) error {
 	return nil
 }
 
+// layoutNames are the names an OCI layout's index records the image
+// under: the tags, normalized as BuildKit writes them.
+func layoutNames(tags []string) []string {
+	var names []string
+	for _, t := range tags {
+		if ref, err := imageref.Parse(t); err == nil {
+			names = append(names, ref.Normalized())
+		}
+	}
+	return names
+}
+
 func isTarball(dest string) bool {
 	if strings.HasSuffix(dest, ".tar") {
 		return true

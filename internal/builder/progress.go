@@ -175,10 +175,24 @@ type solveTap struct {
 	completed map[digest.Digest]bool
 	cached    map[digest.Digest]bool
 	bases     map[string]string
+
+	// repeat marks the solve of a build just shown: the display gets only
+	// the vertexes in shown.
+	repeat bool
+	shown  map[digest.Digest]bool
 }
 
-func (p *Progress) tap() *solveTap {
+func (p *Progress) tap() *solveTap { return p.newTap(false) }
+
+// repeatTap is the tap of a solve that repeats one just shown (an export
+// after its probe): steps the cache answered are not shown again, nor is
+// BuildKit's bookkeeping; the export is, and any step that had to run.
+func (p *Progress) repeatTap() *solveTap { return p.newTap(true) }
+
+func (p *Progress) newTap(repeat bool) *solveTap {
 	t := &solveTap{
+		repeat:    repeat,
+		shown:     map[digest.Digest]bool{},
 		ch:        make(chan *bkclient.SolveStatus),
 		done:      make(chan struct{}),
 		names:     map[digest.Digest]string{},
@@ -191,6 +205,11 @@ func (p *Progress) tap() *solveTap {
 		defer close(t.done)
 		for ss := range t.ch {
 			t.record(ss)
+			if t.repeat {
+				if ss = t.news(ss); len(ss.Vertexes)+len(ss.Statuses)+len(ss.Logs)+len(ss.Warnings) == 0 {
+					continue
+				}
+			}
 			p.send(ss)
 		}
 	}()
@@ -221,6 +240,38 @@ func (t *solveTap) record(ss *bkclient.SolveStatus) {
 		}
 		t.logs[l.Vertex] = b
 	}
+}
+
+// news is what a repeated solve's status adds to the display: vertexes
+// that started without the cache (the export, a step run again) other
+// than BuildKit's bookkeeping, and their logs and statuses.
+func (t *solveTap) news(ss *bkclient.SolveStatus) *bkclient.SolveStatus {
+	out := &bkclient.SolveStatus{}
+	for _, v := range ss.Vertexes {
+		if !t.shown[v.Digest] && v.Started != nil && !v.Cached &&
+			(dockerfileStep.MatchString(v.Name) || !strings.HasPrefix(v.Name, "[")) {
+			t.shown[v.Digest] = true
+		}
+		if t.shown[v.Digest] {
+			out.Vertexes = append(out.Vertexes, v)
+		}
+	}
+	for _, s := range ss.Statuses {
+		if t.shown[s.Vertex] {
+			out.Statuses = append(out.Statuses, s)
+		}
+	}
+	for _, l := range ss.Logs {
+		if t.shown[l.Vertex] {
+			out.Logs = append(out.Logs, l)
+		}
+	}
+	for _, w := range ss.Warnings {
+		if t.shown[w.Vertex] {
+			out.Warnings = append(out.Warnings, w)
+		}
+	}
+	return out
 }
 
 // wait returns once the solve has closed the channel and all is recorded.

@@ -58,7 +58,7 @@ func (o BuilderOptions) connect(ctx context.Context, d *dockerEngine) (*builder.
 	if err != nil {
 		return nil, markCannot(err)
 	}
-	opts := builder.ConnectOptions{TLS: o.TLS, LoadCache: LoadCacheDir(os.Getenv), LockedIndex: lockedIndexFile()}
+	opts := builder.ConnectOptions{TLS: o.TLS, LoadCache: LoadCacheDir(os.Getenv), LockedIndex: cacheFile("locked-builds.json"), ExportMemo: cacheFile("export-memo.json")}
 	if d != nil {
 		opts.Docker = d.lazy
 	}
@@ -244,12 +244,13 @@ func LoadCacheDir(getenv func(string) string) string {
 	}
 }
 
-// lockedIndexFile is the local index of locked builds, under the user's
-// cache directory ("" when there is none: every locked build solves).
-func lockedIndexFile() string {
+// cacheFile is a file of macabox's under the user's cache directory ("" when
+// there is none): the locked index, which lets a locked build skip its
+// solve, and the export memo, which lets a build skip its export.
+func cacheFile(name string) string {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		return ""
 	}
-	return filepath.Join(dir, "macabox", "locked-builds.json")
+	return filepath.Join(dir, "macabox", name)
 }
