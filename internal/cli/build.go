@@ -52,6 +52,12 @@ platform, epoch, bases) an earlier locked build on the same builder turned into 
 image that every output still holds returns that image without a solve (a local
 index under the user's cache directory records them); --no-cache always solves.
 
+A reproducible build first solves with a raw export (without the timestamp rewrite,
+which re-reads every layer at each export). When a local export memo knows that raw
+result and every output already holds the image it exported to (Docker has it, or the
+load cache has its blobs; an OCI directory has them; no output), the export is skipped
+("result exported before"). Pushes, tarballs and --no-cache always export.
+
 A base image named in a recipe's "from" can be supplied locally with --base, e.g.
 from an OCI layout: --base REF=oci-layout://DIR@sha256:<digest>.
 
