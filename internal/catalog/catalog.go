@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"slices"
+	"sync"
 
 	"github.com/ccf-ai-infra/macabox"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
@@ -16,9 +18,20 @@ const Label = "catalog"
 
 // Load reads the catalog's recipes. Each document's File is
 // "catalog:<path>" and its Embedded field leads to the catalog's files.
+// The catalog cannot change while macabox runs, and a build reads it more
+// than once (about 10 ms of YAML each time), so it is parsed once: every
+// call gets its own Set, sharing the documents, which no one changes.
 func Load() (*recipe.Set, error) {
-	return recipe.LoadFS(macabox.Catalog(), Label)
+	set, err := parsed()
+	if set == nil {
+		return nil, err
+	}
+	return &recipe.Set{Root: set.Root, Docs: slices.Clone(set.Docs)}, err
 }
+
+var parsed = sync.OnceValues(func() (*recipe.Set, error) {
+	return recipe.LoadFS(macabox.Catalog(), Label)
+})
 
 // Files lists the catalog's files, slash-separated paths in walk order.
 func Files() ([]string, error) {
