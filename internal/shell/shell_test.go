@@ -121,3 +121,23 @@ func TestQuotedScriptPassesShellcheck(t *testing.T) {
 		t.Errorf("sh read the script's arguments as %q\nwant %q", got, awkwardArgs)
 	}
 }
+
+// TestCommentCannotEndItself: whatever the text (a file name with a line
+// break, a carriage return, Unicode line and paragraph separators), every
+// line Comment writes is a comment, so no part of the text runs.
+func TestCommentCannotEndItself(t *testing.T) {
+	for _, text := range []string{
+		"recipes/a\ntouch PWNED #.yaml:3",
+		"a\rtouch PWNED",
+		"a\u2028touch PWNED\u2029b\u0085c\vd\fe",
+		strings.Repeat("long-word-", 30) + "\n\n\nrm -rf ~",
+		"",
+	} {
+		got := shell.Comment(text)
+		for i, line := range strings.Split(got, "\n") {
+			if !strings.HasPrefix(line, "#") || strings.ContainsAny(line, "\r\u2028\u2029\u0085\v\f") {
+				t.Errorf("Comment(%q) line %d is %q: not a plain comment line", text, i+1, line)
+			}
+		}
+	}
+}
