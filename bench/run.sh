@@ -250,7 +250,7 @@ bench_load() {
 	printf '  buildctl | docker load           %7.3fs   vs floor %s\n' "$b" "$(ratio "$b" "$f")"
 	printf '  docker load of the saved image   %7.3fs   (floor: uncompressed docker-archive from a file)\n' "$f"
 	printf '  buildctl export to /dev/null     %7.3fs   (BuildKit export and session stream, no Docker)\n' "$x"
-	printf '  macabox --load, docker holds it  %7.3fs   vs no-op buildctl build (no export) %s\n' "$h" "$(ratio "$h" "$n")"
+	printf '  macabox --load, docker holds it  %7.3fs   vs no-op buildctl build (no export) %.3fs: %s\n' "$h" "$n" "$(ratio "$h" "$n")"
 	printf '  peak RSS of macabox, cold load   %5s MiB\n' "$rss"
 	TARGET=demo
 }
