@@ -205,7 +205,7 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	if pr != nil {
 		// The probe showed the build; this solve repeats it from the
 		// cache, and only the export is news.
-		tap = req.Progress.repeatTap()
+		tap = req.Progress.newTap(tapRepeat)
 	}
 	resp, err := b.bk.Solve(ctx, nil, opt, tap.ch)
 	tap.wait()

@@ -83,7 +83,7 @@ func (b *Builder) probe(ctx context.Context, req Request) (*probe, error) {
 	attrs := imageAttrs(req.Epoch, nil, false)
 	delete(attrs, "rewrite-timestamp")
 	opt.Exports = []bkclient.ExportEntry{{Type: bkclient.ExporterImage, Attrs: attrs}}
-	tap := req.Progress.tap()
+	tap := req.Progress.newTap(tapProbe)
 	resp, err := b.bk.Solve(ctx, nil, opt, tap.ch)
 	tap.wait()
 	if err != nil {

@@ -149,7 +149,7 @@ func TestExportMemoNeedsEveryStepCached(t *testing.T) {
 		return &bkclient.Vertex{Digest: digest.FromString(name), Name: name, Started: &now, Completed: &now, Cached: cached}
 	}
 	tapOf := func(vs ...*bkclient.Vertex) *solveTap {
-		tap := (*Progress)(nil).repeatTap()
+		tap := (*Progress)(nil).newTap(tapRepeat)
 		tap.ch <- &bkclient.SolveStatus{Vertexes: vs}
 		close(tap.ch)
 		tap.wait()
@@ -179,7 +179,7 @@ func TestRepeatedSolveShowsOnlyNews(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tap := p.repeatTap()
+	tap := p.newTap(tapRepeat)
 	now := time.Now()
 	v := func(name string, cached bool) *bkclient.Vertex {
 		return &bkclient.Vertex{Digest: digest.FromString(name), Name: name, Started: &now, Completed: &now, Cached: cached}
@@ -205,5 +205,33 @@ func TestRepeatedSolveShowsOnlyNews(t *testing.T) {
 		if strings.Contains(out, hidden) {
 			t.Errorf("the display repeats %q:\n%s", hidden, out)
 		}
+	}
+}
+
+// TestProbeExportIsNamedRaw: a probe's export shows as the raw export it is,
+// so its manifest digest is not taken for the image's; the steps show as
+// they are.
+func TestProbeExportIsNamedRaw(t *testing.T) {
+	var buf bytes.Buffer
+	p, err := NewProgress(context.Background(), &buf, "plain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tap := p.newTap(tapProbe)
+	now := time.Now()
+	step := &bkclient.Vertex{Digest: digest.FromString("step"), Name: "[stage-0 2/3] RUN make", Started: &now, Completed: &now}
+	export := &bkclient.Vertex{Digest: digest.FromString("export"), Name: "exporting to image", Started: &now, Completed: &now}
+	tap.ch <- &bkclient.SolveStatus{Vertexes: []*bkclient.Vertex{step, export}}
+	close(tap.ch)
+	tap.wait()
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, "exporting to image (raw, for the export memo)") || !strings.Contains(out, "RUN make") {
+		t.Errorf("the probe's display:\n%s", out)
+	}
+	if export.Name != "exporting to image" || tap.names[export.Digest] != "exporting to image" {
+		t.Errorf("renaming for the display changed the status itself: %q, recorded %q", export.Name, tap.names[export.Digest])
 	}
 }

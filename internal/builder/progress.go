@@ -176,22 +176,33 @@ type solveTap struct {
 	cached    map[digest.Digest]bool
 	bases     map[string]string
 
-	// repeat marks the solve of a build just shown: the display gets only
-	// the vertexes in shown.
-	repeat bool
-	shown  map[digest.Digest]bool
+	// mode says what the display gets: everything, a probe's statuses
+	// with its export named as the raw one, or only news (see tapMode).
+	mode  tapMode
+	shown map[digest.Digest]bool
 }
 
-func (p *Progress) tap() *solveTap { return p.newTap(false) }
+// tapMode is what a tap forwards to the display.
+type tapMode int
 
-// repeatTap is the tap of a solve that repeats one just shown (an export
-// after its probe): steps the cache answered are not shown again, nor is
-// BuildKit's bookkeeping; the export is, and any step that had to run.
-func (p *Progress) repeatTap() *solveTap { return p.newTap(true) }
+const (
+	// tapAll forwards every status.
+	tapAll tapMode = iota
+	// tapProbe forwards every status of a probe (see memo.go), naming its
+	// export as the raw one: its manifest digest is not the image's.
+	tapProbe
+	// tapRepeat is for a solve that repeats one just shown (an export
+	// after its probe): steps the cache answered are not shown again, nor
+	// is BuildKit's bookkeeping; the export is, and any step that had to
+	// run.
+	tapRepeat
+)
 
-func (p *Progress) newTap(repeat bool) *solveTap {
+func (p *Progress) tap() *solveTap { return p.newTap(tapAll) }
+
+func (p *Progress) newTap(mode tapMode) *solveTap {
 	t := &solveTap{
-		repeat:    repeat,
+		mode:      mode,
 		shown:     map[digest.Digest]bool{},
 		ch:        make(chan *bkclient.SolveStatus),
 		done:      make(chan struct{}),
@@ -205,7 +216,10 @@ func (p *Progress) newTap(repeat bool) *solveTap {
 		defer close(t.done)
 		for ss := range t.ch {
 			t.record(ss)
-			if t.repeat {
+			switch t.mode {
+			case tapProbe:
+				ss = rawExport(ss)
+			case tapRepeat:
 				if ss = t.news(ss); len(ss.Vertexes)+len(ss.Statuses)+len(ss.Logs)+len(ss.Warnings) == 0 {
 					continue
 				}
@@ -214,6 +228,21 @@ func (p *Progress) newTap(repeat bool) *solveTap {
 		}
 	}()
 	return t
+}
+
+// rawExport names a probe's export vertex as the raw export it is.
+func rawExport(ss *bkclient.SolveStatus) *bkclient.SolveStatus {
+	out := *ss
+	out.Vertexes = make([]*bkclient.Vertex, len(ss.Vertexes))
+	for i, v := range ss.Vertexes {
+		if strings.HasPrefix(v.Name, "exporting to ") {
+			c := *v
+			c.Name += " (raw, for the export memo)"
+			v = &c
+		}
+		out.Vertexes[i] = v
+	}
+	return &out
 }
 
 // fromPinned matches the frontend's name for a resolved FROM, e.g.
