@@ -151,13 +151,10 @@ func contextName(name string) (string, error) {
 }
 
 // sourceIdentity changes whenever the file's content may have changed,
-// without reading it.
+// without reading it: its size and mtime, and where the system tells them,
+// the file's identity and its change time, which a write cannot set back.
 func sourceIdentity(fi os.FileInfo) string {
-	id := fmt.Sprintf("%d:%d", fi.Size(), fi.ModTime().UnixNano())
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		id += fmt.Sprintf(":%d:%d:%d.%d", st.Dev, st.Ino, st.Ctim.Sec, st.Ctim.Nsec)
-	}
-	return id
+	return fmt.Sprintf("%d:%d", fi.Size(), fi.ModTime().UnixNano()) + changeIdentity(fi)
 }
 
 // walkOrder sorts entries as a depth-first walk with names sorted inside each
