@@ -179,22 +179,15 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 		}
 		return res, err
 	}
-	var pr *probe
-	if b.memoUsable(req) {
-		var err error
-		if pr, err = b.probe(ctx, req); err != nil {
-			return nil, err
-		}
-		res, ok, err := b.fromMemo(ctx, req, pr)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			res.LockedInputs = req.LockedInputs()
-			b.recordLocked(req, res)
-			res.Duration = time.Since(start)
-			return res, nil
-		}
+	pr, res, err := b.tryMemo(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if res != nil {
+		res.LockedInputs = req.LockedInputs()
+		b.recordLocked(req, res)
+		res.Duration = time.Since(start)
+		return res, nil
 	}
 	opt, x, err := b.solveOpt(ctx, req)
 	if err != nil {
@@ -223,7 +216,7 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	if pr != nil {
 		shown = pr.tap
 	}
-	res, err := b.result(req, resp, shown)
+	res, err = b.result(req, resp, shown)
 	if err != nil {
 		return nil, err
 	}

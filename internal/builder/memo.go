@@ -63,6 +63,24 @@ func (b *Builder) memoUsable(req Request) bool {
 	return true
 }
 
+// tryMemo answers req from the memo when it can. Otherwise it returns the
+// probe, if one ran, for the export to be recorded against; nil when the
+// memo does not apply to req.
+func (b *Builder) tryMemo(ctx context.Context, req Request) (*probe, *Result, error) {
+	if !b.memoUsable(req) {
+		return nil, nil, nil
+	}
+	pr, err := b.probe(ctx, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, ok, err := b.fromMemo(ctx, req, pr)
+	if err != nil || !ok {
+		return pr, nil, err
+	}
+	return pr, res, nil
+}
+
 // probe is the raw solve of a request: its result's raw manifest digest, and
 // what the display showed of it.
 type probe struct {
