@@ -13,6 +13,7 @@ import (
 
 	"github.com/ccf-ai-infra/macabox/internal/bundle"
 	"github.com/ccf-ai-infra/macabox/internal/device"
+	"github.com/ccf-ai-infra/macabox/internal/hostcheck"
 	"github.com/ccf-ai-infra/macabox/internal/pipeline"
 	"github.com/ccf-ai-infra/macabox/internal/testenv"
 )
@@ -21,10 +22,16 @@ const deadDocker = "unix:///nonexistent/docker.sock"
 
 // TestUnreachableDockerIsNeverReplaced: a DOCKER_HOST that does not answer
 // is a refusal naming it (exit 2), never a run on the local engine, for
-// every verb that talks to Docker.
+// every verb that talks to Docker; doctor reports that very endpoint as
+// failing.
 func TestUnreachableDockerIsNeverReplaced(t *testing.T) {
 	env := testenv.RequireDocker(t)
 	before := smokeContainers(t)
+	// A sound bundle, made while Docker still answers: reproduce must fail
+	// on the engine, not on the bundle.
+	w := newWorld(t, "")
+	bundleDir := filepath.Join(t.TempDir(), "demo-bundle")
+	w.export(projectRoot, "demo", bundleDir, exportOpts{})
 	t.Setenv("DOCKER_HOST", deadDocker)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -37,10 +44,27 @@ func TestUnreachableDockerIsNeverReplaced(t *testing.T) {
 		Request: pipeline.RequestOptions{Bases: (&world{env: env}).bases(), Progress: "quiet"},
 	})
 	_, runErr := pipeline.RunArgv(ctx, pipeline.RunOptions{Root: projectRoot, Target: "demo", Err: io.Discard})
-	for verb, err := range map[string]error{"test": testErr, "build --load": buildErr, "run": runErr} {
+	_, reproduceErr := pipeline.Reproduce(ctx, pipeline.ReproduceOptions{
+		Bundle: bundleDir, Builder: pipeline.BuilderOptions{Addr: env.BuildkitHost}, Bases: w.bases(),
+		Progress: "quiet", Image: w.tag("reproduced"), TempDir: testenv.TempDir(t), Smoke: smokeOpts,
+	})
+	for verb, err := range map[string]error{"test": testErr, "build --load": buildErr, "run": runErr, "reproduce": reproduceErr} {
 		if !errors.Is(err, pipeline.ErrCannot) || !strings.Contains(err.Error(), "/nonexistent/docker.sock") || !strings.Contains(err.Error(), "DOCKER_HOST") {
 			t.Errorf("%s: %v; want a refusal naming the endpoint and where it came from", verb, err)
 		}
+	}
+	// doctor reports on the engine every other verb would use: the dead
+	// one, named, never the local engine's version.
+	rep := pipeline.Doctor(ctx, pipeline.DoctorOptions{Builder: pipeline.BuilderOptions{Addr: env.BuildkitHost}})
+	var dockerCheck *hostcheck.Check
+	for i, c := range rep.Checks {
+		if c.Name == "docker" {
+			dockerCheck = &rep.Checks[i]
+		}
+	}
+	if dockerCheck == nil || dockerCheck.Status != hostcheck.Fail || !strings.Contains(dockerCheck.Detail, "/nonexistent/docker.sock") ||
+		!strings.Contains(dockerCheck.Detail, "DOCKER_HOST") || rep.Facts.Docker != "" {
+		t.Errorf("doctor: docker check %+v, docker fact %q; want a failure naming the endpoint and where it came from", dockerCheck, rep.Facts.Docker)
 	}
 	if after := smokeContainers(t); after != before {
 		t.Errorf("the local engine's smoke containers went from %q to %q", before, after)
