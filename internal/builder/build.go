@@ -2,8 +2,6 @@ package builder
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +15,6 @@ import (
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/util/bklog"
 	digest "github.com/opencontainers/go-digest"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 	"github.com/tonistiigi/fsutil"
 
@@ -464,15 +461,11 @@ func (b *Builder) result(req Request, resp *bkclient.SolveResponse, tap *solveTa
 		BaseDigests:      map[string]string{},
 	}
 	res.ConfigDigest = er["containerimage.config.digest"]
-	if raw := er["containerimage.descriptor"]; raw != "" {
-		var desc ocispec.Descriptor
-		dt, err := base64.StdEncoding.DecodeString(raw)
-		if err == nil {
-			err = json.Unmarshal(dt, &desc)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading the exporter's image descriptor: %w", err)
-		}
+	desc, ok, err := exportedDescriptor(er)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
 		res.ManifestDigest, res.MediaType = desc.Digest.String(), desc.MediaType
 	} else if d := er["containerimage.digest"]; d != "" {
 		if b.caps.Docker != "" {

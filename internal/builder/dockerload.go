@@ -76,14 +76,7 @@ func (d *dockerAPI) loadLayout(ctx context.Context, im *LayoutImage, tags []stri
 		return loadReport{}, err
 	}
 	if got, err := dc.Image(ctx, id); err == nil && got.ID == id {
-		rep := loadReport{Present: true}
-		for _, n := range names {
-			if err := dc.Tag(ctx, id, n); err != nil {
-				return rep, err
-			}
-			rep.Loaded = append(rep.Loaded, "Loaded image: "+n)
-		}
-		return rep, nil
+		return tagPresent(ctx, dc, id, names)
 	} else if err != nil && !errors.Is(err, docker.ErrNotFound) {
 		return loadReport{}, err
 	}
@@ -102,6 +95,19 @@ func (d *dockerAPI) loadLayout(ctx context.Context, im *LayoutImage, tags []stri
 		return rep, err
 	}
 	return rep, checkLoaded(ctx, dc, id, names)
+}
+
+// tagPresent names the image Docker holds as id under names: the whole
+// load of an image that is already there.
+func tagPresent(ctx context.Context, dc *docker.Client, id string, names []string) (loadReport, error) {
+	rep := loadReport{Present: true}
+	for _, n := range names {
+		if err := dc.Tag(ctx, id, n); err != nil {
+			return rep, err
+		}
+		rep.Loaded = append(rep.Loaded, "Loaded image: "+n)
+	}
+	return rep, nil
 }
 
 func (d *dockerAPI) streamArchive(ctx context.Context, dc *docker.Client, im *LayoutImage, names []string, present map[string]bool) (loadReport, error) {

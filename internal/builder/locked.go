@@ -3,7 +3,6 @@ package builder
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	digest "github.com/opencontainers/go-digest"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // lockedFormat names the canonical form hashed into a locked-inputs digest;
@@ -104,12 +102,8 @@ func (b *Builder) holds(ctx context.Context, o Output, req Request, e indexEntry
 		if err != nil {
 			return err
 		}
-		for _, n := range names {
-			if err := dc.Tag(ctx, e.Config, n); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err = tagPresent(ctx, dc, e.Config, names)
+		return err
 	case o.Type == OutputOCI && !isTarball(o.Dest):
 		if !layoutHolds(o.Dest, e.Manifest.Digest.String()) {
 			return fmt.Errorf("%s does not hold %s: %w", o.Dest, e.Manifest.Digest, errNotThere)
@@ -133,12 +127,8 @@ func (b *Builder) recordLocked(req Request, res *Result) {
 	if res.LockedInputs == "" || b.lockedIndex == "" || res.ManifestDigest == "" || res.FromLockedIndex {
 		return
 	}
-	// The whole descriptor the exporter gave, annotations and platform
-	// included: an OCI index written from it is the one a build writes.
-	var desc ocispec.Descriptor
-	raw := res.ExporterResponse["containerimage.descriptor"]
-	dt, err := base64.StdEncoding.DecodeString(raw)
-	if err != nil || json.Unmarshal(dt, &desc) != nil || desc.Digest.String() != res.ManifestDigest {
+	desc, ok, err := exportedDescriptor(res.ExporterResponse)
+	if err != nil || !ok || desc.Digest.String() != res.ManifestDigest {
 		return
 	}
 	_ = buildIndex{b.lockedIndex}.record(indexEntry{

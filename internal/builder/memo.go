@@ -215,14 +215,12 @@ func (b *Builder) memoLoad(ctx context.Context, req Request, res *Result, e inde
 		if err != nil {
 			return step.Done(err)
 		}
-		for _, n := range names {
-			if err := dc.Tag(ctx, e.Config, n); err != nil {
-				return step.Done(err)
-			}
-			res.Loaded = append(res.Loaded, "Loaded image: "+n)
+		rep, err := tagPresent(ctx, dc, e.Config, names)
+		if err != nil {
+			return step.Done(err)
 		}
-		res.AlreadyLoaded = true
-		step.Log([]byte(loadReport{Present: true}.String() + "\n"))
+		res.Loaded, res.AlreadyLoaded = rep.Loaded, true
+		step.Log([]byte(rep.String() + "\n"))
 		return step.Done(nil)
 	}
 	im, err := OpenLayoutImage(from, e.Manifest.Digest.String())
@@ -264,21 +262,14 @@ func (b *Builder) recordExport(req Request, pr *probe, exportTap *solveTap, res 
 	if pr == nil || pr.raw == "" || res.ManifestDigest == "" || !exportTap.stepsCached() {
 		return
 	}
-	var desc struct {
-		Digest digest.Digest `json:"digest"`
-	}
-	raw := res.ExporterResponse["containerimage.descriptor"]
-	dt, err := base64.StdEncoding.DecodeString(raw)
-	if err != nil || json.Unmarshal(dt, &desc) != nil || desc.Digest.String() != res.ManifestDigest {
+	desc, ok, err := exportedDescriptor(res.ExporterResponse)
+	if err != nil || !ok || desc.Digest.String() != res.ManifestDigest {
 		return
 	}
-	var e indexEntry
-	if json.Unmarshal(dt, &e.Manifest) != nil {
-		return
-	}
-	e.Inputs, e.Builder, e.BuildKitVersion = memoKey(pr.raw, *req.Epoch), b.addr, b.caps.BuildKit
-	e.Config, e.Time = res.ConfigDigest, time.Now().UTC()
-	_ = buildIndex{b.exportMemo}.record(e)
+	_ = buildIndex{b.exportMemo}.record(indexEntry{
+		Inputs: memoKey(pr.raw, *req.Epoch), Builder: b.addr, BuildKitVersion: b.caps.BuildKit,
+		Manifest: desc, Config: res.ConfigDigest, Time: time.Now().UTC(),
+	})
 }
 
 // dockerfileStep matches the display name the Dockerfile frontend gives a

@@ -268,21 +268,34 @@ func (b *Builder) exports(ctx context.Context, req Request, progress *Progress) 
 	return x, nil
 }
 
+// exportedDescriptor is the image descriptor in an exporter response:
+// annotations and platform included, so an OCI index written from it is the
+// one the export writes. ok is false when the response has none.
+func exportedDescriptor(resp map[string]string) (desc ocispec.Descriptor, ok bool, err error) {
+	raw := resp["containerimage.descriptor"]
+	if raw == "" {
+		return desc, false, nil
+	}
+	dt, err := base64.StdEncoding.DecodeString(raw)
+	if err == nil {
+		err = json.Unmarshal(dt, &desc)
+	}
+	if err != nil {
+		return desc, false, fmt.Errorf("reading the exporter's image descriptor: %w", err)
+	}
+	return desc, true, nil
+}
+
 // indexLayout records the exported image in the layout's index.json, as
 // BuildKit's client does for the directories it manages itself: under the
 // image's names, or "latest" when it has none.
 func indexLayout(dir string, resp map[string]string) error {
-	raw := resp["containerimage.descriptor"]
-	if raw == "" {
-		return fmt.Errorf("output %s: the exporter returned no image descriptor", dir)
-	}
-	dt, err := base64.StdEncoding.DecodeString(raw)
+	desc, ok, err := exportedDescriptor(resp)
 	if err != nil {
 		return fmt.Errorf("output %s: %w", dir, err)
 	}
-	var desc ocispec.Descriptor
-	if err := json.Unmarshal(dt, &desc); err != nil {
-		return fmt.Errorf("output %s: %w", dir, err)
+	if !ok {
+		return fmt.Errorf("output %s: the exporter returned no image descriptor", dir)
 	}
 	var names []string
 	if n := resp["image.name"]; n != "" {
