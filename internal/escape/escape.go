@@ -259,14 +259,14 @@ func URL(s string) string {
 	return b.String()
 }
 
-// JSON is encoded JSON with every character left in its strings that does
+// escapeJSON is encoded JSON with every character left in its strings that does
 // not print as itself escaped as \uXXXX: DEL, C1 controls, format
 // characters (bidirectional controls, zero-width ones) and line and
 // paragraph separators, which encoding/json keeps as they are (it escapes
 // the C0 controls and makes invalid UTF-8 U+FFFD itself). A terminal, a log
 // or an editor would act on them, or show nothing. Outside strings JSON is
 // ASCII, so the value it encodes is unchanged.
-func JSON(encoded []byte) []byte {
+func escapeJSON(encoded []byte) []byte {
 	if !bytes.ContainsFunc(encoded, hidden) {
 		return encoded
 	}
@@ -285,15 +285,18 @@ func JSON(encoded []byte) []byte {
 	return b.Bytes()
 }
 
-// hidden reports the characters JSON output escapes: those that do not
-// print as themselves, but for the line breaks of its layout.
+// hidden reports the characters JSON output escapes: those beyond ASCII's
+// printing ones that do not print as themselves (C0 controls never reach
+// it: encoding/json escapes them, and the layout's line breaks are ASCII).
 func hidden(r rune) bool {
-	return r != '\n' && (r == 0x7f || r >= 0x80 && unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp))
+	return r == 0x7f || r >= 0x80 && unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
-// MarshalJSON is the one JSON form macabox writes for people and tools to
-// read: indented, no HTML escaping (patterns and outputs hold < and >), the
-// characters that act in a terminal escaped (see JSON), a final newline.
+// MarshalJSON is the JSON form of what macabox writes from values it did not
+// choose itself (bundles, reports of reproductions, references, evidence,
+// list and verify --json): indented, no HTML escaping (patterns and outputs
+// hold < and >), the characters that act in a terminal escaped (see
+// escapeJSON), a final newline.
 func MarshalJSON(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -302,7 +305,7 @@ func MarshalJSON(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return JSON(b.Bytes()), nil
+	return escapeJSON(b.Bytes()), nil
 }
 
 // acts reports the characters beyond ASCII that do something rather than
