@@ -55,8 +55,10 @@ func Export(ctx context.Context, o ExportOptions) (*bundle.ExportResult, error) 
 		return nil, err
 	}
 	defer b.Close()
+	// A test report that cannot go into the bundle is the user's to mend
+	// (exit 2) when it is the one export; in a matrix it fails its cell.
 	res, _, err := ex.write(ctx, b, o.Out)
-	return res, err
+	return res, markCannotEvidence(err)
 }
 
 // export is a target planned for its bundle, with the request that
@@ -133,7 +135,7 @@ func (ex *export) write(ctx context.Context, b builder.ImageBuilder, out string)
 		Macabox: tool,
 	})
 	if err != nil {
-		return nil, nil, markCannotEvidence(err)
+		return nil, nil, err
 	}
 	res.Warnings = append(res.Warnings, ex.warnings...)
 	return res, results[0], nil

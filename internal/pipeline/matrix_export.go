@@ -50,7 +50,7 @@ func exportMatrix(ctx context.Context, o ExportOptions, tg *Target, sum *MatrixS
 		switch {
 		case ctx.Err() != nil:
 			return fmt.Errorf("matrix export cancelled: %w", context.Cause(ctx))
-		case errors.Is(err, ErrCannot) && !errors.Is(err, bundle.ErrTestReport):
+		case errors.Is(err, ErrCannot):
 			return err
 		case err != nil:
 			row.Build = &CellBuild{Status: BuildFailed, Error: err.Error(), Seconds: time.Since(start).Seconds()}
