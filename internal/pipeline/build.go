@@ -47,13 +47,7 @@ func Build(ctx context.Context, o BuildOptions) ([]*builder.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	outputs := append([]builder.Output(nil), o.Outputs...)
-	if o.Load || o.Test != nil {
-		outputs = append(outputs, builder.Output{Type: builder.OutputLoad})
-	}
-	if o.Push && o.Test == nil {
-		outputs = append(outputs, builder.Output{Type: builder.OutputPush})
-	}
+	outputs := o.outputs()
 	for i := range reqs {
 		reqs[i].Outputs = outputs
 	}
@@ -109,10 +103,7 @@ func buildAndTest(ctx context.Context, o BuildOptions, b builder.ImageBuilder, e
 	}
 	for i, pr := range prepared {
 		p := pr.Plan
-		if _, err := smokeTest(ctx, cli, *o.Test, smokeRun{
-			target: p.Target, image: results[i].Tags[0], tests: withReferences(planTests(p), pr.References, p.Target),
-			simulated: p.Simulated, runtime: p.Runtime,
-		}); err != nil {
+		if _, err := smokeTest(ctx, cli, *o.Test, planRun(p, results[i].Tags[0], pr.References)); err != nil {
 			return nil, err
 		}
 	}
@@ -176,4 +167,18 @@ func writeMetadata(path string, results []*builder.Result) error {
 		err = cerr
 	}
 	return err
+}
+
+// outputs is where each image of the build goes: --output, then Docker
+// for --load and --test, then the registry for --push (a tested image is
+// pushed only after its tests pass).
+func (o BuildOptions) outputs() []builder.Output {
+	outputs := append([]builder.Output(nil), o.Outputs...)
+	if o.Load || o.Test != nil {
+		outputs = append(outputs, builder.Output{Type: builder.OutputLoad})
+	}
+	if o.Push && o.Test == nil {
+		outputs = append(outputs, builder.Output{Type: builder.OutputPush})
+	}
+	return outputs
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/ccf-ai-infra/macabox/internal/builder"
 	"github.com/ccf-ai-infra/macabox/internal/plan"
 	"github.com/ccf-ai-infra/macabox/internal/recipe"
 )
@@ -99,13 +98,7 @@ func cellRequests(ctx context.Context, o BuildOptions, tg *Target, cells []*buil
 	if err != nil {
 		return err
 	}
-	var outputs []builder.Output
-	if o.Load || o.Test != nil {
-		outputs = append(outputs, builder.Output{Type: builder.OutputLoad})
-	}
-	if o.Push && o.Test == nil {
-		outputs = append(outputs, builder.Output{Type: builder.OutputPush})
-	}
+	outputs := o.outputs() // buildMatrix refuses --output
 	for i, c := range cells {
 		c.req = reqs[i]
 		c.req.Outputs = outputs

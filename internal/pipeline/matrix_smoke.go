@@ -30,10 +30,7 @@ func testCells(ctx context.Context, engine *dockerEngine, o SmokeOptions, cells 
 		co := o
 		co.Reports = cellReports(o.Reports, c.row.Name)
 		start := time.Now()
-		rep, err := smokeTest(ctx, cli, co, smokeRun{
-			target: p.Target, image: image, tests: withReferences(planTests(p), c.pr.References, p.Target),
-			simulated: p.Simulated, runtime: p.Runtime,
-		})
+		rep, err := smokeTest(ctx, cli, co, planRun(p, image, c.pr.References))
 		if ctx.Err() != nil {
 			return fmt.Errorf("matrix tests cancelled: %w", context.Cause(ctx))
 		}

@@ -50,24 +50,14 @@ func matrixDoc(set *recipe.Set, target string) *recipe.Document {
 		}
 		return nil
 	}
-	abs, _ := filepath.Abs(target)
-	var found *recipe.Document
-	for _, d := range set.Docs {
-		if d.File != abs {
-			continue
-		}
-		if d.Stack != nil || d.Image != nil || found != nil {
-			return nil
-		}
-		if d.Matrix != nil {
-			found = d
-		}
+	name, err := buildableIn(set, target)
+	if err != nil {
+		return nil
 	}
-	return found
-}
-
-func isFileTarget(target string) bool {
-	return strings.ContainsRune(target, filepath.Separator) || strings.HasSuffix(target, ".yaml") || strings.HasSuffix(target, ".yml")
+	if d, ok := set.Lookup(name); ok && d.Matrix != nil {
+		return d
+	}
+	return nil
 }
 
 // cellTarget is one cell as a target of its own.

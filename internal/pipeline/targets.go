@@ -159,7 +159,7 @@ func ResolveTarget(rootFlag, target string) (*Target, error) {
 		return nil, err
 	}
 	var extra []string
-	isFile := strings.ContainsRune(target, filepath.Separator) || strings.HasSuffix(target, ".yaml") || strings.HasSuffix(target, ".yml")
+	isFile := isFileTarget(target)
 	if isFile {
 		extra = append(extra, target)
 	}
@@ -195,6 +195,12 @@ func whereLooked(root string) string {
 		return "in the catalog, and no images/ or recipes/ here or above (or set --root)"
 	}
 	return "in " + RelPath(root) + " or the catalog"
+}
+
+// isFileTarget says whether a TARGET argument names a recipe file rather
+// than a recipe.
+func isFileTarget(target string) bool {
+	return strings.ContainsRune(target, filepath.Separator) || strings.HasSuffix(target, ".yaml") || strings.HasSuffix(target, ".yml")
 }
 
 // buildableIn picks the one Stack, Image or Matrix defined in file.

@@ -64,11 +64,7 @@ func Test(ctx context.Context, o TestOptions) (*smoke.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := tt.plan
-	return smokeTest(ctx, cli, o.Smoke, smokeRun{
-		target: p.Target, image: tt.image, tests: withReferences(planTests(p), tt.refs, p.Target),
-		simulated: p.Simulated, runtime: p.Runtime,
-	})
+	return smokeTest(ctx, cli, o.Smoke, planRun(tt.plan, tt.image, tt.refs))
 }
 
 // testedTarget is what a test run needs of its target: the plan, the
@@ -144,6 +140,15 @@ type smokeRun struct {
 	tests         []smoke.Test
 	simulated     bool
 	runtime       plan.Runtime
+}
+
+// planRun is the smoke run of a planned target in image, its tests judged
+// against the references under refs.
+func planRun(p *plan.Plan, image, refs string) smokeRun {
+	return smokeRun{
+		target: p.Target, image: image, tests: withReferences(planTests(p), refs, p.Target),
+		simulated: p.Simulated, runtime: p.Runtime,
+	}
 }
 
 // smokeTest runs the tests and writes the reports. A failed test wraps
